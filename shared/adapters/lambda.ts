@@ -1,0 +1,75 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createWebhookApp, type WebhookApp } from '../core/app';
+import { assembleHandlers, type LoadedHandlerModule } from '../core/assemble';
+import { ConfigError, ENV, readConfig } from '../core/config';
+import { createJsonLogger, type Logger } from '../core/logger';
+import { SecretStore, type SecretSource } from '../core/secret';
+import { secretsManagerSource } from '../core/secrets-manager';
+
+export interface LambdaHandlerOptions {
+  /** The handler files this function serves (the generated entry lists them). */
+  readonly modules: readonly LoadedHandlerModule[];
+  /** Which route family this function serves. */
+  readonly serve: 'blocking' | 'non-blocking';
+  /** Defaults to `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Defaults to a JSON-lines logger at `LOG_LEVEL`. */
+  readonly logger?: Logger;
+  /** Defaults to Secrets Manager with `AUTHGEAR_WEBHOOK_SECRET_ID`. */
+  readonly secretSource?: SecretSource;
+}
+
+export type LambdaHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Adapts the webhook processor to API Gateway HTTP API (payload format 2.0).
+ *
+ * Runs at init: reads the configuration, checks the handlers, and starts fetching the secret so
+ * the first request awaits that same call instead of starting its own.
+ *
+ * @example
+ * ```ts
+ * // generated entry (see infra): one per function
+ * import h0 from '../functions/blocking/user.pre_create';
+ * export const handler = createLambdaHandler({
+ *   serve: 'blocking',
+ *   modules: [{ file: 'functions/blocking/user.pre_create.ts', kind: 'blocking', eventType: 'user.pre_create', exported: h0 }],
+ * });
+ * ```
+ */
+export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandler {
+  const env = options.env ?? process.env;
+  const config = readConfig(env);
+  const logger = options.logger ?? createJsonLogger({ level: config.logLevel });
+  const handlers = assembleHandlers(options.modules, { blocking: options.serve === 'blocking', nonBlocking: options.serve === 'non-blocking' });
+  let source = options.secretSource;
+  if (!source) {
+    const secretId = env[ENV.secretId];
+    if (!secretId) throw new ConfigError(`${ENV.secretId} is not set: it must name the Secrets Manager secret that holds the Authgear webhook secret`);
+    source = secretsManagerSource(secretId);
+  }
+  const secrets = new SecretStore({ source, logger, ttlMs: config.secretCacheTtlMs, refreshIntervalMs: config.secretRefreshIntervalMs });
+  secrets.prime();
+  const app: WebhookApp = createWebhookApp({ handlers, secrets, config, logger });
+
+  return async (event) => {
+    const response = await app.handle({
+      method: event.requestContext.http.method,
+      path: event.rawPath,
+      headers: event.headers ?? {},
+      body: decodeBody(event),
+    });
+    return { statusCode: response.status, headers: { ...response.headers }, body: response.body, isBase64Encoded: false };
+  };
+}
+
+/**
+ * The raw body bytes. API Gateway base64-encodes bodies it considers binary; the signature is over
+ * the decoded bytes, so decode first and never re-serialise.
+ */
+function decodeBody(event: APIGatewayProxyEventV2): Uint8Array {
+  if (event.body === undefined || event.body === null) return EMPTY;
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+}

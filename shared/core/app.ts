@@ -1,0 +1,311 @@
+import { BLOCKING_PATH_PREFIX, NON_BLOCKING_PATH, SIGNATURE_HEADER, isBlockingEventType, isNonBlockingEventType } from './constants';
+import type { BlockingEventType } from './constants';
+import type { RuntimeConfig } from './config';
+import { SecretUnavailableError } from './errors';
+import type { EventEnvelope } from './events';
+import type { BlockingHandler, HandlerContext, HandlerSet, NonBlockingHandler } from './handler';
+import { describeError, type LogFields, type Logger } from './logger';
+import { checkBlockingResponse } from './responses';
+import type { SecretStore } from './secret';
+import { checkSignatureFormat, readHeader, verifySignature, type HeaderBag } from './verify';
+
+/** A request as both adapters hand it to the core: the body is the raw bytes, already base64-decoded. */
+export interface WebhookRequest {
+  readonly method: string;
+  /** Path without query string, e.g. `/blocking/user.pre_create`. */
+  readonly path: string;
+  readonly headers: HeaderBag;
+  readonly body: Uint8Array;
+  /** Set by an adapter that stopped reading a body over the limit; `body` is then ignored. */
+  readonly bodyTooLarge?: boolean;
+}
+
+export interface WebhookResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Always JSON. Never contains a stack trace or an internal message. */
+  readonly body: string;
+}
+
+export type Route = { readonly kind: 'blocking'; readonly eventType: BlockingEventType } | { readonly kind: 'non-blocking' };
+
+export interface RouteInfo {
+  readonly method: 'POST';
+  readonly path: string;
+  readonly route: Route;
+}
+
+export interface WebhookAppOptions {
+  readonly handlers: HandlerSet;
+  readonly secrets: SecretStore;
+  readonly config: RuntimeConfig;
+  readonly logger: Logger;
+  /** Clock, replaceable in tests. */
+  readonly now?: () => number;
+}
+
+export interface WebhookApp {
+  /** Verifies, parses, dispatches and answers one delivery. Never throws. */
+  handle(request: WebhookRequest): Promise<WebhookResponse>;
+  /** The routes this app serves, for printing and for the stack. */
+  readonly routes: readonly RouteInfo[];
+}
+
+/** Returns the URL path of a blocking event's route. */
+export const blockingPath = (eventType: BlockingEventType): string => `${BLOCKING_PATH_PREFIX}${eventType}`;
+
+const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json' });
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+const reply = (status: number, body: unknown, extraHeaders?: Record<string, string>): WebhookResponse => ({
+  status,
+  headers: extraHeaders ? { ...JSON_HEADERS, ...extraHeaders } : JSON_HEADERS,
+  body: JSON.stringify(body),
+});
+
+// Fixed public answers: a caller learns the status and nothing about why.
+const NOT_FOUND = reply(404, { error: 'not found' });
+const METHOD_NOT_ALLOWED = reply(405, { error: 'method not allowed' }, { allow: 'POST' });
+const TOO_LARGE = reply(413, { error: 'payload too large' });
+const UNAUTHORIZED = reply(401, { error: 'unauthorized' });
+const INVALID_BODY = reply(400, { error: 'body is not an Authgear event' });
+const WRONG_ROUTE = reply(400, { error: 'event type does not match this URL' });
+const UNAVAILABLE = reply(503, { error: 'service unavailable' }, { 'retry-after': '5' });
+const HANDLER_FAILED = reply(500, { error: 'handler failed' });
+const RECEIVED = reply(200, { received: true });
+const INTERNAL = reply(500, { error: 'internal error' });
+
+/** Outcome of one delivery, logged once per request. */
+interface Outcome {
+  readonly response: WebhookResponse;
+  readonly outcome: string;
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly fields?: LogFields;
+}
+
+/**
+ * Creates the transport-independent webhook processor used by the Lambda adapter and the local
+ * server alike.
+ *
+ * Order of checks: route (404), method (405), size (413), signature form (401, no secret needed),
+ * secret (503), signature (401, after one rate-limited re-fetch for a rotated secret), envelope (400),
+ * route/type match (400), then the handler.
+ *
+ * @example
+ * ```ts
+ * const app = createWebhookApp({ handlers, secrets, config, logger });
+ * const response = await app.handle({ method: 'POST', path: '/blocking/user.pre_create', headers, body });
+ * ```
+ */
+export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
+  const { handlers, secrets, config, logger } = options;
+  const now = options.now ?? Date.now;
+
+  const routes: RouteInfo[] = [];
+  for (const eventType of handlers.blocking?.keys() ?? []) {
+    routes.push({ method: 'POST', path: blockingPath(eventType), route: { kind: 'blocking', eventType } });
+  }
+  if (handlers.nonBlocking) routes.push({ method: 'POST', path: NON_BLOCKING_PATH, route: { kind: 'non-blocking' } });
+  const byPath = new Map(routes.map((r) => [r.path, r.route] as const));
+
+  async function process(request: WebhookRequest, started: number, log: LogFields): Promise<Outcome> {
+    const route = byPath.get(request.path);
+    if (!route) return { response: NOT_FOUND, outcome: 'rejected', level: 'warn', message: 'no route for this path', fields: { reason: 'not_found' } };
+    log.route = route.kind === 'blocking' ? route.eventType : 'non-blocking';
+    if (request.method !== 'POST') return rejected(METHOD_NOT_ALLOWED, 'method_not_allowed', 'only POST is accepted');
+    if (request.bodyTooLarge || request.body.byteLength > config.maxBodyBytes) {
+      return rejected(TOO_LARGE, 'body_too_large', `body exceeds MAX_BODY_BYTES (${config.maxBodyBytes})`);
+    }
+
+    const header = readHeader(request.headers, SIGNATURE_HEADER);
+    if (header.duplicated) return rejected(UNAUTHORIZED, 'signature_header_duplicated', 'x-authgear-body-signature was sent more than once');
+    const format = checkSignatureFormat(header.value);
+    if (format !== 'valid') return rejected(UNAUTHORIZED, `signature_${format}`, SIGNATURE_HINTS[format]);
+
+    let candidates: readonly string[];
+    try {
+      candidates = await secrets.get();
+    } catch (error) {
+      if (!(error instanceof SecretUnavailableError)) throw error;
+      return { response: UNAVAILABLE, outcome: 'rejected', level: 'error', message: 'no webhook secret is available', fields: { reason: 'secret_unavailable' } };
+    }
+    let verdict = verifySignature(request.body, header.value, candidates);
+    if (verdict === 'mismatch') {
+      // The secret may have been rotated in Secrets Manager since we cached it.
+      const fresh = await secrets.refreshAfterMismatch();
+      if (fresh) verdict = verifySignature(request.body, header.value, fresh);
+    }
+    if (verdict !== 'valid') return rejected(UNAUTHORIZED, 'signature_mismatch', SIGNATURE_HINTS.mismatch);
+
+    const event = parseEnvelope(request.body);
+    if (!event) return rejected(INVALID_BODY, 'invalid_envelope', 'signed body is not a JSON object with string id and type, and object payload and context');
+    log.event_id = event.id;
+    log.event_type = event.type;
+    if (config.logPersonalData) {
+      log.user_id = (event.context as { user_id?: unknown }).user_id;
+      logger.debug('event received', { ...log, event });
+    }
+
+    if (route.kind === 'blocking') {
+      if (event.type !== route.eventType) {
+        return rejected(WRONG_ROUTE, 'route_type_mismatch', `this URL serves ${route.eventType} but received ${event.type}: the Authgear hook entry points at the wrong URL`);
+      }
+      const handler = handlers.blocking?.get(route.eventType) as BlockingHandler;
+      return runBlocking(handler, event, started + config.blockingDeadlineMs, log);
+    }
+
+    if (isBlockingEventType(event.type)) {
+      return rejected(WRONG_ROUTE, 'route_type_mismatch', `blocking event ${event.type} was sent to the non-blocking URL: point its hook entry at /blocking/${event.type}`);
+    }
+    const handler = isNonBlockingEventType(event.type) ? handlers.nonBlocking?.get(event.type) : undefined;
+    if (!handler) {
+      return { response: RECEIVED, outcome: 'ignored', level: 'debug', message: isNonBlockingEventType(event.type) ? 'no handler for this event type' : 'unknown event type acknowledged' };
+    }
+    return runNonBlocking(handler, event, log);
+  }
+
+  async function runBlocking(handler: BlockingHandler, event: EventEnvelope, deadline: number, log: LogFields): Promise<Outcome> {
+    const controller = new AbortController();
+    const context: HandlerContext = { logger: childLogger(log), signal: controller.signal, deadline };
+    const handlerStarted = now();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let failure: { reason: string; message: string; fields?: LogFields };
+    try {
+      const remaining = deadline - handlerStarted;
+      if (remaining <= 0) throw new DeadlineExceeded();
+      const result = await Promise.race([
+        // Run the handler in a microtask so a synchronous throw is handled like a rejection.
+        Promise.resolve().then(() => handler.handle(event as never, context)),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new DeadlineExceeded()), remaining);
+        }),
+      ]);
+      log.handler_ms = now() - handlerStarted;
+      const serialised = serialise(result);
+      if (serialised !== undefined) {
+        const sent: unknown = JSON.parse(serialised);
+        const check = checkBlockingResponse(handler.event, sent, event);
+        if (check.ok) {
+          const allowed = (sent as { is_allowed: boolean }).is_allowed;
+          return { response: { status: 200, headers: JSON_HEADERS, body: serialised }, outcome: allowed ? 'allowed' : 'denied', level: 'info', message: 'blocking event answered' };
+        }
+        failure = { reason: 'invalid_response', message: 'handler returned a response Authgear would reject', fields: { violations: check.violations } };
+      } else {
+        failure = { reason: 'invalid_response', message: 'handler returned a value that is not JSON-serialisable' };
+      }
+    } catch (error) {
+      log.handler_ms = now() - handlerStarted;
+      failure =
+        error instanceof DeadlineExceeded
+          ? { reason: 'deadline_exceeded', message: `handler did not answer within BLOCKING_DEADLINE_MS (${config.blockingDeadlineMs} ms)` }
+          : { reason: 'handler_threw', message: 'handler threw', fields: describeError(error) };
+    } finally {
+      if (timer) clearTimeout(timer);
+      controller.abort();
+    }
+    const body = handler.onError === 'allow' ? { is_allowed: true } : handler.errorResponse;
+    return {
+      response: reply(200, body),
+      outcome: `error_policy_${handler.onError}`,
+      level: 'error',
+      message: `${failure.message}; answered by the ${handler.onError} error policy`,
+      fields: { reason: failure.reason, ...failure.fields },
+    };
+  }
+
+  async function runNonBlocking(handler: NonBlockingHandler, event: EventEnvelope, log: LogFields): Promise<Outcome> {
+    const controller = new AbortController();
+    const context: HandlerContext = { logger: childLogger(log), signal: controller.signal, deadline: Number.POSITIVE_INFINITY };
+    const handlerStarted = now();
+    try {
+      await handler.handle(event as never, context);
+      log.handler_ms = now() - handlerStarted;
+      return { response: RECEIVED, outcome: 'handled', level: 'info', message: 'non-blocking event handled' };
+    } catch (error) {
+      log.handler_ms = now() - handlerStarted;
+      return { response: HANDLER_FAILED, outcome: 'handler_failed', level: 'error', message: 'non-blocking handler threw', fields: { reason: 'handler_threw', ...describeError(error) } };
+    } finally {
+      controller.abort();
+    }
+  }
+
+  function childLogger(fields: LogFields): Logger {
+    const base = { event_id: fields.event_id, event_type: fields.event_type };
+    return {
+      debug: (msg, extra) => logger.debug(msg, { ...base, ...extra }),
+      info: (msg, extra) => logger.info(msg, { ...base, ...extra }),
+      warn: (msg, extra) => logger.warn(msg, { ...base, ...extra }),
+      error: (msg, extra) => logger.error(msg, { ...base, ...extra }),
+    };
+  }
+
+  return {
+    routes,
+    async handle(request) {
+      const started = now();
+      const log: LogFields = {};
+      let result: Outcome;
+      try {
+        result = await process(request, started, log);
+      } catch (error) {
+        // A bug of ours: still a clean answer, and a log line that says why.
+        result = { response: INTERNAL, outcome: 'internal_error', level: 'error', message: 'unexpected error while processing a delivery', fields: { reason: 'internal_error', ...describeError(error) } };
+      }
+      logger[result.level](result.message, {
+        ...log,
+        status: result.response.status,
+        outcome: result.outcome,
+        ...result.fields,
+        latency_ms: now() - started,
+      });
+      return result.response;
+    },
+  };
+}
+
+class DeadlineExceeded extends Error {
+  override readonly name = 'DeadlineExceeded';
+}
+
+const rejected = (response: WebhookResponse, reason: string, message: string): Outcome => ({
+  response,
+  outcome: 'rejected',
+  level: 'warn',
+  message,
+  fields: { reason },
+});
+
+/** What each signature failure usually means, for the operator reading the logs. */
+const SIGNATURE_HINTS = {
+  missing: 'x-authgear-body-signature header is missing: the request did not come from Authgear',
+  not_hex: 'x-authgear-body-signature is not hex: the request did not come from Authgear or a proxy rewrote the header',
+  wrong_length: 'x-authgear-body-signature is not 64 hex characters (HMAC-SHA256)',
+  mismatch:
+    'signature does not match: check that the stored secret is exactly the one shown in the Authgear portal, and that nothing between Authgear and this function re-encodes or re-serialises the body',
+} as const;
+
+/** Parses and checks the envelope; `undefined` for anything that is not an Authgear event. */
+function parseEnvelope(body: Uint8Array): EventEnvelope | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(body));
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const e = value as Record<string, unknown>;
+  if (typeof e.type !== 'string' || e.type === '' || typeof e.id !== 'string') return undefined;
+  if (!isObject(e.payload) || !isObject(e.context)) return undefined;
+  return value as EventEnvelope;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function serialise(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
+}

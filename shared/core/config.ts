@@ -1,0 +1,73 @@
+import { DEFAULTS } from './constants';
+import { isLogLevel, type LogLevel } from './logger';
+
+/** Every runtime knob, read once at start-up. */
+export interface RuntimeConfig {
+  /** Blocking handlers must answer within this many ms of the request's arrival (Authgear waits 5 s). */
+  readonly blockingDeadlineMs: number;
+  /** Larger bodies get 413 before any work is done. */
+  readonly maxBodyBytes: number;
+  readonly secretCacheTtlMs: number;
+  readonly secretRefreshIntervalMs: number;
+  readonly logLevel: LogLevel;
+  /** Adds user ids, IP addresses and event payloads to debug logs. Off by default. */
+  readonly logPersonalData: boolean;
+}
+
+/** The environment variables behind {@link RuntimeConfig}, with their defaults (documented in the README). */
+export const ENV = {
+  secret: 'AUTHGEAR_WEBHOOK_SECRET',
+  secretId: 'AUTHGEAR_WEBHOOK_SECRET_ID',
+  blockingDeadlineMs: 'BLOCKING_DEADLINE_MS',
+  maxBodyBytes: 'MAX_BODY_BYTES',
+  secretCacheTtlSeconds: 'SECRET_CACHE_TTL_SECONDS',
+  secretRefreshIntervalSeconds: 'SECRET_REFRESH_INTERVAL_SECONDS',
+  logLevel: 'LOG_LEVEL',
+  logPersonalData: 'LOG_PERSONAL_DATA',
+} as const;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads the runtime configuration from environment variables.
+ *
+ * @throws ConfigError naming the variable and the accepted values.
+ * @example
+ * ```ts
+ * const config = readConfig({ BLOCKING_DEADLINE_MS: '3000' });
+ * config.blockingDeadlineMs; // 3000
+ * ```
+ */
+export function readConfig(env: Env = process.env): RuntimeConfig {
+  const logLevel = (env[ENV.logLevel] ?? DEFAULTS.logLevel).toLowerCase();
+  if (!isLogLevel(logLevel)) throw new ConfigError(`${ENV.logLevel} must be one of debug, info, warn, error, silent (got "${logLevel}")`);
+  return {
+    blockingDeadlineMs: positiveInt(env, ENV.blockingDeadlineMs, DEFAULTS.blockingDeadlineMs, 1, 29_000),
+    maxBodyBytes: positiveInt(env, ENV.maxBodyBytes, DEFAULTS.maxBodyBytes, 1, 10 * 1024 * 1024),
+    secretCacheTtlMs: positiveInt(env, ENV.secretCacheTtlSeconds, DEFAULTS.secretCacheTtlMs / 1000, 0, 86_400) * 1000,
+    secretRefreshIntervalMs: positiveInt(env, ENV.secretRefreshIntervalSeconds, DEFAULTS.secretRefreshIntervalMs / 1000, 0, 86_400) * 1000,
+    logLevel,
+    logPersonalData: bool(env, ENV.logPersonalData),
+  };
+}
+
+function positiveInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+function bool(env: Env, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new ConfigError(`${name} must be true or false (got "${env[name]}")`);
+}

@@ -1,0 +1,114 @@
+import type { BlockingEventType, NonBlockingEventType } from './constants';
+import { isBlockingEventType, isNonBlockingEventType } from './constants';
+import type { BlockingEventMap, NonBlockingEventMap } from './events';
+import type { Logger } from './logger';
+import type { BlockingResponse, Deny } from './responses';
+
+/**
+ * What a blocking hook answers when its handler throws, times out or returns something Authgear
+ * would reject. `deny` (the default) fails closed: the user's operation is refused with a generic
+ * message. `allow` fails open: the operation goes ahead as if no hook were configured.
+ */
+export type ErrorPolicy = 'deny' | 'allow';
+
+/** Passed to every handler next to the event. */
+export interface HandlerContext {
+  /** Structured logger; lines carry the event id and type. */
+  readonly logger: Logger;
+  /** Aborted when the blocking deadline passes; hand it to `fetch` and SDK calls so they stop too. */
+  readonly signal: AbortSignal;
+  /** Epoch milliseconds by which a blocking answer must be ready. */
+  readonly deadline: number;
+}
+
+export interface BlockingHandler<T extends BlockingEventType = BlockingEventType> {
+  readonly kind: 'blocking';
+  readonly event: T;
+  readonly onError: ErrorPolicy;
+  /** Sent when the policy is `deny` and the handler failed; generic on purpose (end users see it). */
+  readonly errorResponse: Deny;
+  // Method syntax on purpose: a handler of one event must fit a map of handlers of any event.
+  handle(event: BlockingEventMap[T], context: HandlerContext): BlockingResponse<T> | Promise<BlockingResponse<T>>;
+}
+
+export interface NonBlockingHandler<T extends NonBlockingEventType = NonBlockingEventType> {
+  readonly kind: 'non-blocking';
+  readonly event: T;
+  handle(event: NonBlockingEventMap[T], context: HandlerContext): void | Promise<void>;
+}
+
+export interface BlockingHandlerOptions {
+  /** See {@link ErrorPolicy}. Default `deny`. */
+  readonly onError?: ErrorPolicy;
+  /** Title and reason shown to the user when the `deny` policy answers for a failed handler. */
+  readonly errorResponse?: { readonly title?: string; readonly reason?: string };
+}
+
+export const DEFAULT_ERROR_RESPONSE: Deny = Object.freeze({
+  is_allowed: false,
+  title: 'Temporarily unavailable',
+  reason: 'We could not complete this request. Please try again in a moment.',
+});
+
+/**
+ * Declares the handler of a blocking event. Put it in `functions/blocking/<event type>.ts` as the
+ * default export. The event is typed for that event type and the return type admits only what
+ * Authgear accepts for it.
+ *
+ * @example
+ * ```ts
+ * // functions/blocking/user.pre_create.ts
+ * export default defineBlockingHandler('user.pre_create', async (event) => {
+ *   const email = event.payload.user.standard_attributes.email;
+ *   if (email?.endsWith('@mailinator.com')) {
+ *     return { is_allowed: false, title: 'Sign-up blocked', reason: 'Use a permanent e-mail address.' };
+ *   }
+ *   return { is_allowed: true };
+ * }, { onError: 'deny' });
+ * ```
+ */
+export function defineBlockingHandler<T extends BlockingEventType>(
+  event: T,
+  handle: BlockingHandler<T>['handle'],
+  options: BlockingHandlerOptions = {},
+): BlockingHandler<T> {
+  if (!isBlockingEventType(event)) throw new TypeError(`"${String(event)}" is not an Authgear blocking event type`);
+  const onError = options.onError ?? 'deny';
+  if (onError !== 'deny' && onError !== 'allow') throw new TypeError(`onError must be "deny" or "allow" (got "${String(onError)}")`);
+  const errorResponse: Deny = options.errorResponse ? { is_allowed: false, ...options.errorResponse } : DEFAULT_ERROR_RESPONSE;
+  return Object.freeze({ kind: 'blocking', event, onError, errorResponse, handle });
+}
+
+/**
+ * Declares the handler of a non-blocking event. Put it in `functions/non-blocking/<event type>.ts`
+ * as the default export. Throwing makes the delivery fail with a 5xx and an error log.
+ *
+ * @example
+ * ```ts
+ * // functions/non-blocking/user.created.ts
+ * export default defineNonBlockingHandler('user.created', async (event, { logger }) => {
+ *   await crm.upsert(event.payload.user.id);
+ *   logger.info('user synced');
+ * });
+ * ```
+ */
+export function defineNonBlockingHandler<T extends NonBlockingEventType>(
+  event: T,
+  handle: NonBlockingHandler<T>['handle'],
+): NonBlockingHandler<T> {
+  if (!isNonBlockingEventType(event)) throw new TypeError(`"${String(event)}" is not an Authgear non-blocking event type`);
+  return Object.freeze({ kind: 'non-blocking', event, handle });
+}
+
+/** The handlers one process serves. A missing map means that route is not served here (404). */
+export interface HandlerSet {
+  readonly blocking?: ReadonlyMap<BlockingEventType, BlockingHandler>;
+  readonly nonBlocking?: ReadonlyMap<NonBlockingEventType, NonBlockingHandler>;
+}
+
+/** True when `value` is what {@link defineBlockingHandler} or {@link defineNonBlockingHandler} returned. */
+export function isHandler(value: unknown): value is BlockingHandler | NonBlockingHandler {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (v.kind === 'blocking' || v.kind === 'non-blocking') && typeof v.event === 'string' && typeof v.handle === 'function';
+}

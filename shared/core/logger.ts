@@ -1,0 +1,73 @@
+/**
+ * A minimal structured logger: one JSON object per line on stdout/stderr, which is what
+ * CloudWatch Logs Insights and most log shippers parse without configuration.
+ *
+ * The core only depends on the {@link Logger} interface, so a user can plug in any logger
+ * (Powertools, pino, …) by passing their own object to the adapters.
+ */
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+/** Structured fields attached to a log line. Never put payloads or personal data here by default. */
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+export const isLogLevel = (value: string): value is LogLevel => Object.hasOwn(RANK, value);
+
+/** Where lines go; replaceable in tests. */
+export type LogSink = (level: Exclude<LogLevel, 'silent'>, line: string) => void;
+
+const consoleSink: LogSink = (level, line) => {
+  if (level === 'error' || level === 'warn') process.stderr.write(`${line}\n`);
+  else process.stdout.write(`${line}\n`);
+};
+
+/**
+ * Creates a JSON-lines logger.
+ *
+ * @example
+ * ```ts
+ * const logger = createJsonLogger({ level: 'info' });
+ * logger.info('delivery handled', { event_id: '000000000000bc55', status: 200 });
+ * // {"level":"info","time":"2026-…","msg":"delivery handled","event_id":"000000000000bc55","status":200}
+ * ```
+ */
+export function createJsonLogger(options: { level?: LogLevel; sink?: LogSink; base?: LogFields } = {}): Logger {
+  const threshold = RANK[options.level ?? 'info'];
+  const sink = options.sink ?? consoleSink;
+  const base = options.base ?? {};
+  const write = (level: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields): void => {
+    if (RANK[level] < threshold) return;
+    sink(level, safeStringify({ level, time: new Date().toISOString(), msg, ...base, ...fields }));
+  };
+  return {
+    debug: (msg, fields) => write('debug', msg, fields),
+    info: (msg, fields) => write('info', msg, fields),
+    warn: (msg, fields) => write('warn', msg, fields),
+    error: (msg, fields) => write('error', msg, fields),
+  };
+}
+
+/** Describes a thrown value for a log line (never for a response). */
+export function describeError(error: unknown): LogFields {
+  if (error instanceof Error) {
+    return { error_name: error.name, error_message: error.message, error_stack: error.stack };
+  }
+  return { error_message: String(error) };
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  } catch {
+    return JSON.stringify({ level: 'error', msg: 'log line could not be serialised' });
+  }
+}

@@ -1,0 +1,171 @@
+import { SecretUnavailableError } from './errors';
+import { describeError, type Logger } from './logger';
+
+/** Where the stored secret value comes from (Secrets Manager in AWS, an environment variable locally). */
+export interface SecretSource {
+  /** For logs, e.g. `secrets-manager` or `environment`; never the value. */
+  readonly kind: string;
+  /** Returns the stored value as is (a plain string, or a JSON array of strings). */
+  fetch(): Promise<string>;
+}
+
+export interface ParsedSecret {
+  /** Candidate secrets, newest first as stored. */
+  readonly secrets: readonly string[];
+  /** Human-readable problems that did not prevent use, e.g. surrounding whitespace. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Interprets a stored secret value: the plain string the Authgear portal shows, or a JSON
+ * array of such strings so an old and a new secret can overlap during a rotation.
+ * Surrounding whitespace is a common copy-paste mistake; it is removed and reported.
+ *
+ * @throws Error with a message that says how to fix the stored value.
+ * @example
+ * ```ts
+ * parseSecretValue('k3Y9mP2qR7sT1vW5xZ8aB4cD6eF0gH_j').secrets; // ['k3Y9…']
+ * parseSecretValue('["new-secret","old-secret"]').secrets;     // ['new-secret', 'old-secret']
+ * ```
+ */
+export function parseSecretValue(raw: string): ParsedSecret {
+  const warnings: string[] = [];
+  const trimmed = raw.trim();
+  if (trimmed !== raw) {
+    warnings.push('the stored webhook secret has leading or trailing whitespace; it was ignored, but store the exact string from the Authgear portal');
+  }
+  if (trimmed === '') throw new Error('the stored webhook secret is empty; store the secret shown in the Authgear portal (Advanced → Hooks)');
+  if (trimmed.startsWith('{')) {
+    throw new Error('the stored webhook secret is a JSON object; store the plain secret string (the "Plaintext" tab in the AWS console), or a JSON array of strings');
+  }
+  if (!trimmed.startsWith('[')) return { secrets: [trimmed], warnings };
+
+  let list: unknown;
+  try {
+    list = JSON.parse(trimmed);
+  } catch {
+    throw new Error('the stored webhook secret starts with "[" but is not valid JSON; store a plain string or a JSON array of strings');
+  }
+  if (!Array.isArray(list) || list.length === 0 || !list.every((item) => typeof item === 'string' && item.trim() !== '')) {
+    throw new Error('the stored webhook secret must be a non-empty JSON array of non-empty strings');
+  }
+  const secrets = list.map((item: string) => {
+    const clean = item.trim();
+    if (clean !== item) warnings.push('an entry of the stored webhook secret array has leading or trailing whitespace; it was ignored');
+    return clean;
+  });
+  return { secrets, warnings };
+}
+
+export interface SecretStoreOptions {
+  readonly source: SecretSource;
+  readonly logger: Logger;
+  /** How long a fetched value is used before it is fetched again. */
+  readonly ttlMs: number;
+  /** After a signature mismatch, fetch again at most this often (a rotated secret then works without a redeploy). */
+  readonly refreshIntervalMs: number;
+  /** Clock, replaceable in tests. */
+  readonly now?: () => number;
+}
+
+interface Cached {
+  readonly secrets: readonly string[];
+  readonly fetchedAt: number;
+}
+
+/**
+ * Caches the webhook secret: one fetch per TTL, one in-flight fetch shared by all callers,
+ * the last good value kept when the source fails, and a rate-limited re-fetch when a signature
+ * does not match.
+ *
+ * @example
+ * ```ts
+ * const store = new SecretStore({ source, logger, ttlMs: 300_000, refreshIntervalMs: 30_000 });
+ * store.prime();                        // start fetching during init
+ * const secrets = await store.get();    // the first request awaits that same fetch
+ * ```
+ */
+export class SecretStore {
+  readonly #options: SecretStoreOptions;
+  readonly #now: () => number;
+  #cached: Cached | undefined;
+  #inFlight: Promise<Cached | undefined> | undefined;
+  /** No fetch starts before this time (set after a failure or a mismatch-triggered fetch). */
+  #quietUntil = 0;
+  #lastFetchStartedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(options: SecretStoreOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Starts the first fetch without waiting for it; errors surface on the next {@link get}. */
+  prime(): void {
+    if (!this.#cached && !this.#inFlight) void this.#fetch();
+  }
+
+  /**
+   * The current candidate secrets.
+   * @throws SecretUnavailableError when nothing was ever fetched successfully.
+   */
+  async get(): Promise<readonly string[]> {
+    const now = this.#now();
+    const cached = this.#cached;
+    if (cached && (now - cached.fetchedAt < this.#options.ttlMs || now < this.#quietUntil)) return cached.secrets;
+    const fetched = this.#inFlight ?? (now >= this.#quietUntil || !cached ? this.#fetch() : undefined);
+    const result = (await fetched) ?? this.#cached;
+    if (!result) throw new SecretUnavailableError(`no webhook secret could be loaded from ${this.#options.source.kind}`);
+    return result.secrets;
+  }
+
+  /**
+   * Called after a signature mismatch: fetches again unless that happened within the refresh
+   * interval, and returns the secrets only if they changed (so the caller verifies again).
+   */
+  async refreshAfterMismatch(): Promise<readonly string[] | undefined> {
+    if (this.#now() - this.#lastFetchStartedAt < this.#options.refreshIntervalMs) return undefined;
+    const before = this.#cached?.secrets;
+    const after = await (this.#inFlight ?? this.#fetch());
+    if (!after || (before && sameList(before, after.secrets))) return undefined;
+    return after.secrets;
+  }
+
+  #fetch(): Promise<Cached | undefined> {
+    const { source, logger } = this.#options;
+    this.#lastFetchStartedAt = this.#now();
+    const started = this.#now();
+    const attempt = source
+      .fetch()
+      .then((raw) => {
+        const parsed = parseSecretValue(raw);
+        const previous = this.#cached?.secrets;
+        if (!previous || !sameList(previous, parsed.secrets)) {
+          for (const warning of parsed.warnings) logger.warn(warning, { reason: 'secret_whitespace', source: source.kind });
+        }
+        const cached: Cached = { secrets: parsed.secrets, fetchedAt: this.#now() };
+        this.#cached = cached;
+        logger.debug('webhook secret loaded', { source: source.kind, candidates: parsed.secrets.length, fetch_ms: this.#now() - started });
+        return cached;
+      })
+      .catch((error: unknown) => {
+        // Keep serving with the last good value; try again after the refresh interval, not on every request.
+        this.#quietUntil = this.#now() + this.#options.refreshIntervalMs;
+        logger.error(this.#cached ? 'webhook secret refresh failed; using the last good value' : 'webhook secret could not be loaded', {
+          reason: 'secret_fetch_failed',
+          source: source.kind,
+          ...describeError(error),
+        });
+        return undefined;
+      })
+      .finally(() => {
+        this.#inFlight = undefined;
+      });
+    this.#inFlight = attempt;
+    return attempt;
+  }
+}
+
+const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/** A source for a secret given directly, e.g. `AUTHGEAR_WEBHOOK_SECRET` on a developer's machine. */
+export const staticSecretSource = (value: string, kind = 'environment'): SecretSource => ({ kind, fetch: async () => value });

@@ -1,0 +1,14 @@
+/**
+ * What a handler file needs. Import from here:
+ *
+ * ```ts
+ * import { defineBlockingHandler } from '../../shared';
+ * ```
+ */
+export { defineBlockingHandler, defineNonBlockingHandler, DEFAULT_ERROR_RESPONSE } from './core/handler';
+export type { BlockingHandler, NonBlockingHandler, BlockingHandlerOptions, ErrorPolicy, HandlerContext } from './core/handler';
+export type { BlockingResponse, Deny, UserMutation, Constraints, BotProtection, RateLimits, AmrConstraint } from './core/responses';
+export type * from './core/events';
+export type { BlockingEventType, NonBlockingEventType, EventType } from './core/constants';
+export { BLOCKING_EVENT_TYPES, NON_BLOCKING_EVENT_TYPES } from './core/constants';
+export type { Logger } from './core/logger';
