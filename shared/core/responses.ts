@@ -575,7 +575,8 @@ function checkRateLimits(out: Violations, rateLimits: unknown): void {
       if (field !== 'weight') {
         add(out, childPath(path, field), `${quote(field)} is not allowed in a rate limit (allowed: weight)`);
       } else if (typeof setting !== 'number' || !Number.isFinite(setting) || setting < 0) {
-        add(out, `${path}.weight`, `weight must be a number >= 0, not ${typeof setting === 'number' && Number.isFinite(setting) ? String(setting) : describe(setting)}`);
+        const shown = typeof setting === 'number' && Number.isFinite(setting) ? String(setting) : describe(setting);
+        add(out, `${path}.weight`, `weight must be a number >= 0, not ${shown}`);
       }
     }
   }
