@@ -68,6 +68,9 @@ export interface SecretStoreOptions {
   readonly now?: () => number;
 }
 
+/** With no secret at all, a failed fetch is retried at most this often. */
+const COLD_RETRY_MS = 1_000;
+
 interface Cached {
   readonly secrets: readonly string[];
   readonly fetchedAt: number;
@@ -90,7 +93,7 @@ export class SecretStore {
   readonly #now: () => number;
   #cached: Cached | undefined;
   #inFlight: Promise<Cached | undefined> | undefined;
-  /** No fetch starts before this time (set after a failure or a mismatch-triggered fetch). */
+  /** After a failed fetch, no new fetch starts before this time. */
   #quietUntil = 0;
   #lastFetchStartedAt = Number.NEGATIVE_INFINITY;
 
@@ -105,27 +108,38 @@ export class SecretStore {
   }
 
   /**
-   * The current candidate secrets.
+   * The current candidate secrets. Once a value is cached this never waits on the source: an
+   * expired value is still returned while one refresh runs in the background, so warm requests
+   * never pay for a Secrets Manager round trip.
+   *
    * @throws SecretUnavailableError when nothing was ever fetched successfully.
    */
   async get(): Promise<readonly string[]> {
     const now = this.#now();
     const cached = this.#cached;
-    if (cached && (now - cached.fetchedAt < this.#options.ttlMs || now < this.#quietUntil)) return cached.secrets;
-    const fetched = this.#inFlight ?? (now >= this.#quietUntil || !cached ? this.#fetch() : undefined);
-    const result = (await fetched) ?? this.#cached;
+    if (cached) {
+      if (now - cached.fetchedAt >= this.#options.ttlMs && !this.#inFlight && now >= this.#quietUntil) void this.#fetch();
+      return cached.secrets;
+    }
+    // Nothing cached: wait for the fetch in flight, or start one unless one just failed.
+    const pending = this.#inFlight ?? (now >= this.#quietUntil ? this.#fetch() : undefined);
+    const result = pending ? await pending : undefined;
     if (!result) throw new SecretUnavailableError(`no webhook secret could be loaded from ${this.#options.source.kind}`);
     return result.secrets;
   }
 
   /**
-   * Called after a signature mismatch: fetches again unless that happened within the refresh
+   * Called after a signature mismatch: fetches again unless a fetch started within the refresh
    * interval, and returns the secrets only if they changed (so the caller verifies again).
    */
   async refreshAfterMismatch(): Promise<readonly string[] | undefined> {
-    if (this.#now() - this.#lastFetchStartedAt < this.#options.refreshIntervalMs) return undefined;
     const before = this.#cached?.secrets;
-    const after = await (this.#inFlight ?? this.#fetch());
+    let pending = this.#inFlight;
+    if (!pending) {
+      if (this.#now() - this.#lastFetchStartedAt < this.#options.refreshIntervalMs) return undefined;
+      pending = this.#fetch();
+    }
+    const after = await pending;
     if (!after || (before && sameList(before, after.secrets))) return undefined;
     return after.secrets;
   }
@@ -148,8 +162,9 @@ export class SecretStore {
         return cached;
       })
       .catch((error: unknown) => {
-        // Keep serving with the last good value; try again after the refresh interval, not on every request.
-        this.#quietUntil = this.#now() + this.#options.refreshIntervalMs;
+        // Keep serving with the last good value and try again after the refresh interval. With
+        // nothing cached, try again after a second: requests meanwhile get a fast 503.
+        this.#quietUntil = this.#now() + (this.#cached ? this.#options.refreshIntervalMs : COLD_RETRY_MS);
         logger.error(this.#cached ? 'webhook secret refresh failed; using the last good value' : 'webhook secret could not be loaded', {
           reason: 'secret_fetch_failed',
           source: source.kind,

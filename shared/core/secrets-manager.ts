@@ -27,13 +27,24 @@ export function secretsManagerSource(secretId: string, options: SecretsManagerSo
       // Created on first use so that merely loading this module costs nothing.
       client ??= new SecretsManagerClient({
         // Authgear waits 5 s for a blocking answer; a hung connection must fail well before that.
-        requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+        // Without throwOnRequestTimeout the SDK only warns and keeps waiting.
+        requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_500, throwOnRequestTimeout: true },
         maxAttempts: 2,
       });
-      const output = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+      let output;
+      try {
+        output = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+      } catch (error) {
+        // A secret created by the stack has no value until put-secret-value; the service reports
+        // that as a missing AWSCURRENT version.
+        if (error instanceof Error && error.name === 'ResourceNotFoundException' && /staging label/i.test(error.message)) {
+          throw new Error(`the secret ${secretId} has no value yet; store the Authgear webhook secret with put-secret-value`, { cause: error });
+        }
+        throw error;
+      }
       if (output.SecretString !== undefined) return output.SecretString;
       if (output.SecretBinary !== undefined) return Buffer.from(output.SecretBinary).toString('utf8');
-      throw new Error('the secret has no value yet; store the Authgear webhook secret with put-secret-value');
+      throw new Error(`the secret ${secretId} has no value; store the Authgear webhook secret with put-secret-value`);
     },
   };
 }
