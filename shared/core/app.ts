@@ -73,6 +73,7 @@ const WRONG_ROUTE = reply(400, { error: 'event type does not match this URL' });
 const UNAVAILABLE = reply(503, { error: 'service unavailable' }, { 'retry-after': '5' });
 const HANDLER_FAILED = reply(500, { error: 'handler failed' });
 const RECEIVED = reply(200, { received: true });
+const ALLOW = Object.freeze({ is_allowed: true });
 const INTERNAL = reply(500, { error: 'internal error' });
 
 /** Outcome of one delivery, logged once per request. */
@@ -149,7 +150,8 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
 
     if (route.kind === 'blocking') {
       if (event.type !== route.eventType) {
-        return rejected(WRONG_ROUTE, 'route_type_mismatch', `this URL serves ${route.eventType} but received ${event.type}: the Authgear hook entry points at the wrong URL`);
+        const right = isBlockingEventType(event.type) ? blockingPath(event.type) : NON_BLOCKING_PATH;
+        return rejected(WRONG_ROUTE, 'route_type_mismatch', `this URL serves ${route.eventType} but received ${event.type}: the Authgear hook entry points at the wrong URL (use ${right})`);
       }
       const handler = handlers.blocking?.get(route.eventType) as BlockingHandler;
       return runBlocking(handler, event, started + config.blockingDeadlineMs, log);
@@ -162,28 +164,46 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
     if (!handler) {
       return { response: RECEIVED, outcome: 'ignored', level: 'debug', message: isNonBlockingEventType(event.type) ? 'no handler for this event type' : 'unknown event type acknowledged' };
     }
-    return runNonBlocking(handler, event, log);
+    return runNonBlocking(handler, event, started + config.nonBlockingDeadlineMs, log);
   }
 
-  async function runBlocking(handler: BlockingHandler, event: EventEnvelope, deadline: number, log: LogFields): Promise<Outcome> {
+  /**
+   * Runs a handler with a deadline. Resolves with its value, or rejects with what it threw or with
+   * {@link DeadlineExceeded}. The signal aborts at the deadline or once the handler is done.
+   */
+  async function runHandler<R>(call: (context: HandlerContext) => R | Promise<R>, deadline: number, log: LogFields): Promise<R> {
     const controller = new AbortController();
     const context: HandlerContext = { logger: childLogger(log), signal: controller.signal, deadline };
     const handlerStarted = now();
     let timer: ReturnType<typeof setTimeout> | undefined;
-    let failure: { reason: string; message: string; fields?: LogFields };
     try {
       const remaining = deadline - handlerStarted;
       if (remaining <= 0) throw new DeadlineExceeded();
-      const result = await Promise.race([
-        // Run the handler in a microtask so a synchronous throw is handled like a rejection.
-        Promise.resolve().then(() => handler.handle(event as never, context)),
+      return await Promise.race([
+        // A microtask, so a synchronous throw is handled like a rejection.
+        Promise.resolve().then(() => call(context)),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new DeadlineExceeded()), remaining);
+          timer = setTimeout(() => {
+            controller.abort(new DeadlineExceeded());
+            reject(new DeadlineExceeded());
+          }, remaining);
         }),
       ]);
+    } finally {
       log.handler_ms = now() - handlerStarted;
+      if (timer) clearTimeout(timer);
+      controller.abort();
+    }
+  }
+
+  async function runBlocking(handler: BlockingHandler, event: EventEnvelope, deadline: number, log: LogFields): Promise<Outcome> {
+    let failure: { reason: string; message: string; fields?: LogFields };
+    try {
+      const result = await runHandler((context) => handler.handle(event as never, context), deadline, log);
       const serialised = serialise(result);
-      if (serialised !== undefined) {
+      if (serialised === undefined) {
+        failure = { reason: 'invalid_response', message: 'handler returned nothing, or a value that is not JSON' };
+      } else {
         const sent: unknown = JSON.parse(serialised);
         const check = checkBlockingResponse(handler.event, sent, event);
         if (check.ok) {
@@ -191,20 +211,14 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
           return { response: { status: 200, headers: JSON_HEADERS, body: serialised }, outcome: allowed ? 'allowed' : 'denied', level: 'info', message: 'blocking event answered' };
         }
         failure = { reason: 'invalid_response', message: 'handler returned a response Authgear would reject', fields: { violations: check.violations } };
-      } else {
-        failure = { reason: 'invalid_response', message: 'handler returned a value that is not JSON-serialisable' };
       }
     } catch (error) {
-      log.handler_ms = now() - handlerStarted;
       failure =
         error instanceof DeadlineExceeded
           ? { reason: 'deadline_exceeded', message: `handler did not answer within BLOCKING_DEADLINE_MS (${config.blockingDeadlineMs} ms)` }
           : { reason: 'handler_threw', message: 'handler threw', fields: describeError(error) };
-    } finally {
-      if (timer) clearTimeout(timer);
-      controller.abort();
     }
-    const body = handler.onError === 'allow' ? { is_allowed: true } : handler.errorResponse;
+    const body = handler.onError === 'allow' ? ALLOW : handler.errorResponse;
     return {
       response: reply(200, body),
       outcome: `error_policy_${handler.onError}`,
@@ -214,19 +228,16 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
     };
   }
 
-  async function runNonBlocking(handler: NonBlockingHandler, event: EventEnvelope, log: LogFields): Promise<Outcome> {
-    const controller = new AbortController();
-    const context: HandlerContext = { logger: childLogger(log), signal: controller.signal, deadline: Number.POSITIVE_INFINITY };
-    const handlerStarted = now();
+  async function runNonBlocking(handler: NonBlockingHandler, event: EventEnvelope, deadline: number, log: LogFields): Promise<Outcome> {
     try {
-      await handler.handle(event as never, context);
-      log.handler_ms = now() - handlerStarted;
+      await runHandler((context) => handler.handle(event as never, context), deadline, log);
       return { response: RECEIVED, outcome: 'handled', level: 'info', message: 'non-blocking event handled' };
     } catch (error) {
-      log.handler_ms = now() - handlerStarted;
-      return { response: HANDLER_FAILED, outcome: 'handler_failed', level: 'error', message: 'non-blocking handler threw', fields: { reason: 'handler_threw', ...describeError(error) } };
-    } finally {
-      controller.abort();
+      const fields =
+        error instanceof DeadlineExceeded
+          ? { reason: 'deadline_exceeded', error_message: `handler did not finish within NON_BLOCKING_DEADLINE_MS (${config.nonBlockingDeadlineMs} ms)` }
+          : { reason: 'handler_threw', ...describeError(error) };
+      return { response: HANDLER_FAILED, outcome: 'handler_failed', level: 'error', message: 'non-blocking handler failed', fields };
     }
   }
 
@@ -244,7 +255,8 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
     routes,
     async handle(request) {
       const started = now();
-      const log: LogFields = {};
+      // Method and path carry no personal data and tell the operator which URL was hit.
+      const log: LogFields = { method: request.method, path: request.path };
       let result: Outcome;
       try {
         result = await process(request, started, log);

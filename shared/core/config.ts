@@ -5,12 +5,14 @@ import { isLogLevel, type LogLevel } from './logger';
 export interface RuntimeConfig {
   /** Blocking handlers must answer within this many ms of the request's arrival (Authgear waits 5 s). */
   readonly blockingDeadlineMs: number;
+  /** Non-blocking handlers that run longer are abandoned with a 5xx and an error log. */
+  readonly nonBlockingDeadlineMs: number;
   /** Larger bodies get 413 before any work is done. */
   readonly maxBodyBytes: number;
   readonly secretCacheTtlMs: number;
   readonly secretRefreshIntervalMs: number;
   readonly logLevel: LogLevel;
-  /** Adds user ids, IP addresses and event payloads to debug logs. Off by default. */
+  /** Adds the user id to delivery log lines and whole events (with e-mails, IPs, tokens) to debug logs. Off by default. */
   readonly logPersonalData: boolean;
 }
 
@@ -19,6 +21,7 @@ export const ENV = {
   secret: 'AUTHGEAR_WEBHOOK_SECRET',
   secretId: 'AUTHGEAR_WEBHOOK_SECRET_ID',
   blockingDeadlineMs: 'BLOCKING_DEADLINE_MS',
+  nonBlockingDeadlineMs: 'NON_BLOCKING_DEADLINE_MS',
   maxBodyBytes: 'MAX_BODY_BYTES',
   secretCacheTtlSeconds: 'SECRET_CACHE_TTL_SECONDS',
   secretRefreshIntervalSeconds: 'SECRET_REFRESH_INTERVAL_SECONDS',
@@ -43,10 +46,12 @@ type Env = Readonly<Record<string, string | undefined>>;
  * ```
  */
 export function readConfig(env: Env = process.env): RuntimeConfig {
-  const logLevel = (env[ENV.logLevel] ?? DEFAULTS.logLevel).toLowerCase();
-  if (!isLogLevel(logLevel)) throw new ConfigError(`${ENV.logLevel} must be one of debug, info, warn, error, silent (got "${logLevel}")`);
+  const rawLevel = env[ENV.logLevel];
+  const logLevel = (rawLevel?.trim() || DEFAULTS.logLevel).toLowerCase();
+  if (!isLogLevel(logLevel)) throw new ConfigError(`${ENV.logLevel} must be one of debug, info, warn, error, silent (got "${rawLevel}")`);
   return {
     blockingDeadlineMs: positiveInt(env, ENV.blockingDeadlineMs, DEFAULTS.blockingDeadlineMs, 1, 29_000),
+    nonBlockingDeadlineMs: positiveInt(env, ENV.nonBlockingDeadlineMs, DEFAULTS.nonBlockingDeadlineMs, 1, 60_000),
     maxBodyBytes: positiveInt(env, ENV.maxBodyBytes, DEFAULTS.maxBodyBytes, 1, 10 * 1024 * 1024),
     secretCacheTtlMs: positiveInt(env, ENV.secretCacheTtlSeconds, DEFAULTS.secretCacheTtlMs / 1000, 0, 86_400) * 1000,
     secretRefreshIntervalMs: positiveInt(env, ENV.secretRefreshIntervalSeconds, DEFAULTS.secretRefreshIntervalMs / 1000, 0, 86_400) * 1000,
@@ -58,8 +63,8 @@ export function readConfig(env: Env = process.env): RuntimeConfig {
 function positiveInt(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
+  const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
   }
   return value;

@@ -91,6 +91,8 @@ export const NON_BLOCKING_PATH = '/non-blocking';
 export const DEFAULTS = {
   /** Authgear gives up after 5 s; answering by 4 s leaves room for the network. */
   blockingDeadlineMs: 4_000,
+  /** Authgear waits 60 s for a non-blocking answer; API Gateway cuts integrations off at 30 s. */
+  nonBlockingDeadlineMs: 25_000,
   maxBodyBytes: 1024 * 1024,
   secretCacheTtlMs: 5 * 60_000,
   /** After a signature mismatch, look for a rotated secret at most this often. */

@@ -75,7 +75,10 @@ export function defineBlockingHandler<T extends BlockingEventType>(
   if (!isBlockingEventType(event)) throw new TypeError(`"${String(event)}" is not an Authgear blocking event type`);
   const onError = options.onError ?? 'deny';
   if (onError !== 'deny' && onError !== 'allow') throw new TypeError(`onError must be "deny" or "allow" (got "${String(onError)}")`);
-  const errorResponse: Deny = options.errorResponse ? { is_allowed: false, ...options.errorResponse } : DEFAULT_ERROR_RESPONSE;
+  // Copy only title and reason: anything else would make Authgear reject the fallback answer itself.
+  const errorResponse: Deny = options.errorResponse
+    ? Object.freeze({ is_allowed: false, title: options.errorResponse.title, reason: options.errorResponse.reason })
+    : DEFAULT_ERROR_RESPONSE;
   return Object.freeze({ kind: 'blocking', event, onError, errorResponse, handle });
 }
 
@@ -110,5 +113,7 @@ export interface HandlerSet {
 export function isHandler(value: unknown): value is BlockingHandler | NonBlockingHandler {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return (v.kind === 'blocking' || v.kind === 'non-blocking') && typeof v.event === 'string' && typeof v.handle === 'function';
+  if (typeof v.event !== 'string' || typeof v.handle !== 'function') return false;
+  if (v.kind === 'non-blocking') return true;
+  return v.kind === 'blocking' && (v.onError === 'deny' || v.onError === 'allow') && typeof v.errorResponse === 'object' && v.errorResponse !== null;
 }

@@ -148,8 +148,9 @@ export class SecretStore {
     const { source, logger } = this.#options;
     this.#lastFetchStartedAt = this.#now();
     const started = this.#now();
-    const attempt = source
-      .fetch()
+    // Through a microtask, so a source that throws synchronously fails like one that rejects.
+    const attempt = Promise.resolve()
+      .then(() => source.fetch())
       .then((raw) => {
         const parsed = parseSecretValue(raw);
         const previous = this.#cached?.secrets;

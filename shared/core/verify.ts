@@ -22,19 +22,16 @@ const HEX = /^[0-9a-f]*$/i;
  * ```
  */
 export function readHeader(headers: HeaderBag, lowerCaseName: string): { value?: string; duplicated?: true } {
-  let found: string | readonly string[] | undefined = headers[lowerCaseName];
-  if (found === undefined) {
-    for (const key of Object.keys(headers)) {
-      if (key.length === lowerCaseName.length && key.toLowerCase() === lowerCaseName) {
-        if (found !== undefined) return { duplicated: true };
-        found = headers[key];
-      }
-    }
+  const values: string[] = [];
+  for (const key of Object.keys(headers)) {
+    if (key.length !== lowerCaseName.length || key.toLowerCase() !== lowerCaseName) continue;
+    const found = headers[key];
+    if (found === undefined) continue;
+    if (typeof found === 'string') values.push(found);
+    else values.push(...found);
   }
-  if (found === undefined) return {};
-  if (typeof found === 'string') return { value: found };
-  if (found.length === 1) return { value: found[0] };
-  return found.length === 0 ? {} : { duplicated: true };
+  if (values.length > 1) return { duplicated: true };
+  return values.length === 1 ? { value: values[0] } : {};
 }
 
 /**

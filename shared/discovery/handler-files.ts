@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { assembleHandlers, formatHandlerProblems, type LoadedHandlerModule } from '../core/assemble';
@@ -21,7 +21,7 @@ export interface HandlerFiles {
   readonly nonBlocking: readonly HandlerFile[];
 }
 
-const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
+const EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
 const FOLDERS = { blocking: 'blocking', 'non-blocking': 'non-blocking' } as const;
 
 /**
@@ -44,11 +44,13 @@ export function findHandlerFiles(projectRoot: string): HandlerFiles {
     if (!existsSync(dir)) continue;
     const seen = new Map<string, string>();
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (!entry.isFile() || entry.name.startsWith('_') || entry.name.startsWith('.')) continue;
-      const ext = EXTENSIONS.find((e) => entry.name.endsWith(e));
-      if (!ext || entry.name.endsWith('.d.ts') || /\.(test|spec)\.[mc]?[jt]s$/.test(entry.name)) continue;
-      const eventType = entry.name.slice(0, -ext.length);
+      if (entry.name.startsWith('_') || entry.name.startsWith('.')) continue;
       const path = join(dir, entry.name);
+      // Follow symlinks: a linked handler file is still a handler file.
+      if (!(entry.isFile() || (entry.isSymbolicLink() && statSync(path, { throwIfNoEntry: false })?.isFile()))) continue;
+      const ext = EXTENSIONS.find((e) => entry.name.endsWith(e));
+      if (!ext || /\.d\.[mc]?ts$/.test(entry.name) || /\.(test|spec)\.[mc]?[jt]s$/.test(entry.name)) continue;
+      const eventType = entry.name.slice(0, -ext.length);
       const file = relative(projectRoot, path).split('\\').join('/');
       const problem = nameProblem(kind, eventType);
       if (problem) {
