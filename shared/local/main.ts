@@ -1,0 +1,74 @@
+/**
+ * `npm start`: serves every handler under `functions/` on http://127.0.0.1:<PORT> with the same
+ * core as in Lambda. Configuration comes from the environment and `.env` (the environment wins).
+ */
+import { ConfigError, ENV } from '../core/config';
+import { DEFAULTS } from '../core/constants';
+import { HandlerFileError } from '../core/errors';
+import { loadEnvFile } from './env-file';
+import { PortInUseError, startLocalServer, type LocalServer } from './server';
+
+const ENV_FILE = '.env';
+
+async function main(): Promise<void> {
+  const projectRoot = process.cwd();
+  const env = loadEnvFile(ENV_FILE, process.env);
+  // Handler files read process.env themselves (as they do in Lambda), so they must see .env too.
+  for (const [name, value] of Object.entries(env)) if (process.env[name] === undefined && value !== undefined) process.env[name] = value;
+
+  const server = await startLocalServer({ projectRoot, port: readPort(env.PORT), env });
+  process.stdout.write(describe(server));
+
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) process.exit(0);
+    stopping = true;
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(0),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+function readPort(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULTS.port;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`PORT must be an integer from 0 to 65535 (got "${raw}")`);
+  return port;
+}
+
+function describe(server: LocalServer): string {
+  const lines = [`Authgear webhooks: local server listening on ${server.url}`, '', 'Routes:'];
+  const width = Math.max(...server.routes.map((r) => r.url.length));
+  for (const route of server.routes) {
+    const events = route.events.length > 0 ? route.events.join(', ') : '(no handlers: every event is acknowledged)';
+    lines.push(`  ${route.method} ${route.url.padEnd(width)}  ${events}`);
+  }
+  lines.push('');
+  const { secret } = server;
+  if ('source' in secret) {
+    lines.push(`Webhook secret: read from AWS Secrets Manager (${ENV.secretId}).`);
+  } else if (secret.generated) {
+    lines.push(
+      `Webhook secret (generated for this run): ${secret.value}`,
+      `  To keep it across restarts, put this line in ${ENV_FILE}:`,
+      `    ${ENV.secret}=${secret.value}`,
+      '  Real Authgear deliveries are signed with the secret shown in the Authgear portal',
+      `  (Advanced → Hooks): put that one in ${ENV_FILE} to accept them.`,
+    );
+  } else {
+    lines.push(`Webhook secret: from ${ENV.secret}.`);
+  }
+  lines.push('', 'Hook configuration for authgear.yaml (local URLs):', '', server.hookYaml.trimEnd(), '', 'Press Ctrl+C to stop. Request logs follow, one JSON line per request.', '');
+  return `${lines.join('\n')}\n`;
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof HandlerFileError || error instanceof ConfigError || error instanceof PortInUseError) {
+    process.stderr.write(`${error.message}\n`, () => process.exit(1));
+  } else {
+    process.stderr.write(`Could not start the local server: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`, () => process.exit(1));
+  }
+});

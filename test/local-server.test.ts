@@ -1,0 +1,596 @@
+/**
+ * The local development server over real HTTP: in-process through startLocalServer, and the
+ * `npm start` CLI as a child process.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../shared/core/config';
+import { isBlockingEventType } from '../shared/core/constants';
+import { findHandlerFiles } from '../shared/discovery/handler-files';
+import { createJsonLogger } from '../shared/core/logger';
+import { signBody } from '../shared/core/verify';
+import { loadEnvFile } from '../shared/local/env-file';
+import { startLocalServer, type LocalServer } from '../shared/local/server';
+import { VECTORS, VECTOR_SECRET, vector } from './fixtures/authgear-vectors';
+import { authgearHeaders, trickyPreCreateBody } from './fixtures/go-json';
+import { startFakeSecretsManager } from './support/secrets-manager-server';
+
+const REPO = resolve(fileURLToPath(import.meta.url), '../..');
+const MAX_BODY_BYTES = 4096;
+const UNAUTHORIZED = '{"error":"unauthorized"}';
+const EMAIL = 'jane.doe@example.com';
+const IP_ADDRESS = '81.2.69.160';
+
+interface Reply {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+const temporaryDirs: string[] = [];
+afterAll(() => {
+  for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A project root in a temp folder; `link` names entries of the repository to symlink into it. */
+function tempProject(link: readonly string[], files: Readonly<Record<string, string>> = {}): string {
+  const root = mkdtempSync(join(tmpdir(), 'local-server-'));
+  temporaryDirs.push(root);
+  for (const name of link) symlinkSync(join(REPO, name), join(root, name));
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(resolve(root, file, '..'), { recursive: true });
+    writeFileSync(join(root, file), text);
+  }
+  return root;
+}
+
+/** Sends one request with node:http, so headers go out exactly as given (case, repeats). */
+function send(url: string, options: { method?: string; headers?: OutgoingHttpHeaders | readonly string[]; body?: string | Uint8Array }): Promise<Reply> {
+  return new Promise((resolvePromise, reject) => {
+    // A raw header list is sent as is: node:http then adds no Host header, which servers require.
+    const headers = Array.isArray(options.headers) ? ['host', new URL(url).host, ...options.headers] : (options.headers ?? {});
+    const req = request(url, { method: options.method ?? 'POST', headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+async function post(url: string, body: string | Uint8Array, headers: Record<string, string>): Promise<Reply> {
+  const res = await fetch(url, { method: 'POST', headers, body });
+  return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
+}
+
+const routeOf = (type: string): string => (isBlockingEventType(type) ? `/blocking/${type}` : '/non-blocking');
+
+async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((done) => probe.close(() => done()));
+  return port;
+}
+
+describe('local server, in process', () => {
+  let server: LocalServer;
+  /** Serves the blocking vector types that have no example under functions/. */
+  let extraServer: LocalServer;
+  const lines: string[] = [];
+  const logger = createJsonLogger({ level: 'debug', sink: (_level, line) => lines.push(line) });
+  const env = { AUTHGEAR_WEBHOOK_SECRET: VECTOR_SECRET, MAX_BODY_BYTES: String(MAX_BODY_BYTES) };
+
+  /** Log lines written while `act` ran, parsed. */
+  async function logsOf<T>(act: () => Promise<T>): Promise<{ result: T; logs: Record<string, unknown>[]; raw: string[] }> {
+    const from = lines.length;
+    const result = await act();
+    const raw = lines.slice(from);
+    return { result, raw, logs: raw.map((line) => JSON.parse(line) as Record<string, unknown>) };
+  }
+
+  beforeAll(async () => {
+    server = await startLocalServer({ projectRoot: REPO, port: 0, env, logger });
+    const served = new Set(findHandlerFiles(REPO).blocking.map((f) => f.eventType));
+    const files: Record<string, string> = {};
+    for (const { type } of VECTORS) {
+      if (routeOf(type) !== '/non-blocking' && !served.has(type)) {
+        files[`functions/blocking/${type}.ts`] = `import { defineBlockingHandler } from '../../shared';\nexport default defineBlockingHandler('${type}', () => ({ is_allowed: true }));\n`;
+      }
+    }
+    extraServer = await startLocalServer({ projectRoot: tempProject(['shared'], files), port: 0, env, logger });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await extraServer?.close();
+  });
+
+  it('lists both route families and renders the hook config for localhost', () => {
+    // Prepare
+    const { port } = server;
+
+    // Act
+    const paths = server.routes.map((r) => r.path);
+
+    // Assess
+    expect(paths).toEqual(['/blocking/oidc.jwt.pre_create', '/blocking/user.pre_create', '/non-blocking']);
+    expect(server.url).toBe(`http://127.0.0.1:${port}`);
+    expect(server.secret).toEqual({ value: VECTOR_SECRET, generated: false });
+    expect(server.hookYaml).toContain(`url: http://localhost:${port}/blocking/user.pre_create`);
+    expect(server.hookYaml).toContain(`url: http://localhost:${port}/non-blocking`);
+  });
+
+  it.each(VECTORS.map((v) => [v.type, v] as const))('accepts the signed %s vector on its route', async (type, v) => {
+    // Prepare
+    const route = routeOf(type);
+    const target = route === '/non-blocking' || server.routes.some((r) => r.path === route) ? server : extraServer;
+
+    // Act
+    const reply = await post(`${target.url}${route}`, v.body, { 'content-type': 'application/json', 'x-authgear-body-signature': v.signature });
+
+    // Assess
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-type']).toBe('application/json');
+    if (route === '/non-blocking') {
+      expect(reply.body).toBe('{"received":true}');
+    } else {
+      expect(reply.body.startsWith('{"is_allowed":true')).toBe(true);
+      expect((JSON.parse(reply.body) as { is_allowed: unknown }).is_allowed).toBe(true);
+    }
+  });
+
+  it('accepts a signed body with Go escapes, non-ASCII text and U+2028', async () => {
+    // Prepare
+    const body = trickyPreCreateBody();
+
+    // Act
+    const reply = await post(`${server.url}/blocking/user.pre_create`, body, authgearHeaders(body, VECTOR_SECRET));
+
+    // Assess
+    expect(reply.status).toBe(200);
+    expect(reply.body).toBe('{"is_allowed":true}');
+  });
+
+  it('ignores the query string when routing', async () => {
+    // Prepare
+    const v = vector('user.pre_create');
+
+    // Act
+    const reply = await post(`${server.url}/blocking/user.pre_create?source=test`, v.body, { 'x-authgear-body-signature': v.signature });
+
+    // Assess
+    expect(reply.status).toBe(200);
+  });
+
+  it('finds the signature header whatever its case', async () => {
+    // Prepare
+    const v = vector('user.pre_create');
+
+    // Act
+    const reply = await send(`${server.url}/blocking/user.pre_create`, { headers: ['Content-Type', 'application/json', 'X-AUTHGEAR-BODY-SIGNATURE', v.signature], body: v.body });
+
+    // Assess
+    expect(reply.status).toBe(200);
+  });
+
+  describe('refuses a bad signature with the same 401', () => {
+    const v = vector('user.pre_create');
+    const wrong = signBody(v.body, 'not-the-secret');
+    const cases: [string, readonly string[], string][] = [
+      ['missing header', ['content-type', 'application/json'], 'signature_missing'],
+      ['wrong signature', ['x-authgear-body-signature', wrong], 'signature_mismatch'],
+      ['upper-case hex of a wrong signature', ['x-authgear-body-signature', wrong.toUpperCase()], 'signature_mismatch'],
+      ['not hex', ['x-authgear-body-signature', 'z'.repeat(64)], 'signature_not_hex'],
+      ['wrong length', ['x-authgear-body-signature', v.signature.slice(0, 62)], 'signature_wrong_length'],
+      // Twice with the valid value: still refused, and seen as a repeat (not as one joined value).
+      ['header sent twice', ['x-authgear-body-signature', v.signature, 'x-authgear-body-signature', v.signature], 'signature_header_duplicated'],
+    ];
+
+    it.each(cases)('%s', async (_name, headers, reason) => {
+      // Prepare
+      const url = `${server.url}/blocking/user.pre_create`;
+
+      // Act
+      const { result: reply, logs } = await logsOf(() => send(url, { headers, body: v.body }));
+
+      // Assess
+      expect(reply.status).toBe(401);
+      expect(reply.body).toBe(UNAUTHORIZED);
+      expect(logs.at(-1)).toMatchObject({ status: 401, outcome: 'rejected', reason });
+    });
+  });
+
+  describe('refuses a signed body that is not the right event with 400', () => {
+    const signed = (body: string | Uint8Array) => ({ body, headers: { 'content-type': 'application/json', 'x-authgear-body-signature': signBody(body, VECTOR_SECRET) } });
+    const notAnEvent = '{"error":"body is not an Authgear event"}';
+    const cases: [string, string, ReturnType<typeof signed>, string][] = [
+      ['not JSON', '/blocking/user.pre_create', signed('hello'), notAnEvent],
+      ['a JSON array', '/blocking/user.pre_create', signed('[1,2]'), notAnEvent],
+      ['an empty object', '/blocking/user.pre_create', signed('{}'), notAnEvent],
+      ['truncated JSON', '/blocking/user.pre_create', signed(vector('user.pre_create').body.slice(0, 200)), notAnEvent],
+      ['invalid UTF-8', '/blocking/user.pre_create', signed(Uint8Array.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d])), notAnEvent],
+      ['a blocking event on /non-blocking', '/non-blocking', signed(vector('user.pre_create').body), '{"error":"event type does not match this URL"}'],
+    ];
+
+    it.each(cases)('%s', async (_name, path, { body, headers }, expected) => {
+      // Prepare
+      const url = `${server.url}${path}`;
+
+      // Act
+      const reply = await post(url, body, headers);
+
+      // Assess
+      expect(reply.status).toBe(400);
+      expect(reply.body).toBe(expected);
+    });
+
+    it('an event of another type on a blocking route, and logs that the URL is wrong', async () => {
+      // Prepare
+      const v = vector('oidc.jwt.pre_create');
+
+      // Act
+      const { result: reply, logs } = await logsOf(() => post(`${server.url}/blocking/user.pre_create`, v.body, { 'x-authgear-body-signature': v.signature }));
+
+      // Assess
+      expect(reply.status).toBe(400);
+      expect(reply.body).toBe('{"error":"event type does not match this URL"}');
+      expect(logs.at(-1)).toMatchObject({ status: 400, reason: 'route_type_mismatch' });
+      expect(String(logs.at(-1)?.msg)).toContain('wrong URL');
+    });
+  });
+
+  it('answers 405 to GET on a route', async () => {
+    // Prepare
+    const url = `${server.url}/blocking/user.pre_create`;
+
+    // Act
+    const reply = await fetch(url);
+
+    // Assess
+    expect(reply.status).toBe(405);
+    expect(reply.headers.get('allow')).toBe('POST');
+  });
+
+  it('answers 404 to an unknown path', async () => {
+    // Prepare
+    const v = vector('user.pre_create');
+
+    // Act
+    const reply = await post(`${server.url}/blocking/user.precreate`, v.body, { 'x-authgear-body-signature': v.signature });
+
+    // Assess
+    expect(reply.status).toBe(404);
+    expect(reply.body).toBe('{"error":"not found"}');
+  });
+
+  describe('body limit', () => {
+    const big = Buffer.alloc(MAX_BODY_BYTES + 1000, 'a');
+    const followUp = async (): Promise<number> => {
+      const v = vector('user.pre_create');
+      return (await post(`${server.url}/blocking/user.pre_create`, v.body, { 'x-authgear-body-signature': v.signature })).status;
+    };
+
+    it('refuses a content-length over MAX_BODY_BYTES with 413, then serves the next request', async () => {
+      // Prepare
+      const headers = { 'content-type': 'application/json', 'content-length': String(big.length), 'x-authgear-body-signature': signBody(big, VECTOR_SECRET) };
+
+      // Act
+      const { result: reply, logs } = await logsOf(() => send(`${server.url}/blocking/user.pre_create`, { headers, body: big }));
+      const next = await followUp();
+
+      // Assess
+      expect(reply.status).toBe(413);
+      expect(reply.headers.connection).toBe('close');
+      expect(reply.body).toBe('{"error":"payload too large"}');
+      expect(logs.at(-1)).toMatchObject({ status: 413, reason: 'body_too_large' });
+      expect(next).toBe(200);
+    });
+
+    it('answers a declared length over the limit before the body is sent', async () => {
+      // Prepare
+      const req = request(`${server.url}/blocking/user.pre_create`, { method: 'POST', headers: { 'content-length': String(10 * MAX_BODY_BYTES) }, agent: false });
+      req.on('error', () => {});
+      req.flushHeaders();
+
+      // Act
+      const res = await new Promise<import('node:http').IncomingMessage>((done) => req.once('response', done));
+      res.resume();
+      req.destroy();
+
+      // Assess
+      expect(res.statusCode).toBe(413);
+      expect(await followUp()).toBe(200);
+    });
+
+    it('refuses a chunked body as soon as it passes the limit, closes that connection, then serves the next request', async () => {
+      // Prepare
+      const req = request(`${server.url}/blocking/user.pre_create`, { method: 'POST', headers: { 'transfer-encoding': 'chunked' }, agent: false });
+      req.on('error', () => {});
+      const responded = new Promise<import('node:http').IncomingMessage>((done) => req.once('response', done));
+
+      // Act
+      req.write(big.subarray(0, 3000));
+      req.write(big.subarray(3000)); // past the limit; the request is not ended yet
+      const res = await responded;
+      const body = await new Promise<string>((done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done(Buffer.concat(chunks).toString()));
+      });
+      const socketClosed = new Promise<void>((done) => req.socket?.once('close', () => done()));
+      req.end(big.subarray(0, 500));
+      await socketClosed;
+
+      // Assess
+      expect(res.statusCode).toBe(413);
+      expect(res.headers.connection).toBe('close');
+      expect(body).toBe('{"error":"payload too large"}');
+      expect(await followUp()).toBe(200);
+    });
+
+    it('survives a client that disconnects in the middle of a body', async () => {
+      // Prepare
+      const req = request(`${server.url}/blocking/user.pre_create`, { method: 'POST', headers: { 'content-length': '1000' }, agent: false });
+      req.on('error', () => {});
+
+      // Act
+      const { logs } = await logsOf(async () => {
+        req.write('{"id":');
+        await new Promise((done) => setTimeout(done, 50));
+        req.destroy();
+        await new Promise((done) => setTimeout(done, 50));
+      });
+
+      // Assess
+      expect(logs.at(-1)).toMatchObject({ reason: 'client_aborted' });
+      expect(await followUp()).toBe(200);
+    });
+  });
+
+  it('logs one line per request with ids and outcome but no e-mail or IP address', async () => {
+    // Prepare
+    const blocking = vector('user.pre_create');
+    const nonBlocking = vector('user.created');
+
+    // Act
+    const { raw, logs } = await logsOf(async () => {
+      await post(`${server.url}/blocking/user.pre_create`, blocking.body, { 'x-authgear-body-signature': blocking.signature });
+      await post(`${server.url}/non-blocking`, nonBlocking.body, { 'x-authgear-body-signature': nonBlocking.signature });
+    });
+
+    // Assess
+    const requestLines = logs.filter((l) => 'status' in l);
+    expect(requestLines).toHaveLength(2);
+    expect(requestLines[0]).toMatchObject({ event_id: '000000000000bc55', event_type: 'user.pre_create', status: 200, outcome: 'allowed' });
+    expect(requestLines[1]).toMatchObject({ event_id: '000000000000bc56', event_type: 'user.created', status: 200, outcome: 'handled' });
+    for (const line of requestLines) expect(typeof line.latency_ms).toBe('number');
+    for (const line of raw) {
+      expect(line).not.toContain(EMAIL);
+      expect(line).not.toContain(IP_ADDRESS);
+    }
+  });
+});
+
+describe('loadEnvFile', () => {
+  it('adds the variables of the file; the environment wins; a missing file changes nothing', () => {
+    // Prepare
+    const root = tempProject([], { '.env': '# local settings\nA=from-file\nB="two words"\nexport C=3\n' });
+
+    // Act
+    const env = loadEnvFile(join(root, '.env'), { A: 'from-env' });
+    const none = loadEnvFile(join(root, 'missing.env'), { A: 'x' });
+
+    // Assess
+    expect(env).toEqual({ A: 'from-env', B: 'two words', C: '3' });
+    expect(none).toEqual({ A: 'x' });
+  });
+
+  it.each([
+    ['a line without "="', 'A=1\nAUTHGEAR_WEBHOOK_SECRET\n', /line 2 has no "="/],
+    ['an invalid name', 'MY VAR=1\n', /"MY VAR" is not a valid variable name|line 1/],
+    ['an unclosed quote', 'A="open\nB=2\n', /line 1 opens a " quote/],
+  ])('refuses a file with %s, naming the file', (_name, text, message) => {
+    // Prepare
+    const file = join(tempProject([], { '.env': text }), '.env');
+
+    // Act
+    const load = () => loadEnvFile(file, {});
+
+    // Assess
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(file);
+    expect(load).toThrow(message);
+  });
+});
+
+interface Cli {
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once stdout matches. */
+  waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
+  exited: Promise<number | null>;
+}
+
+/** Runs `npm start`'s command (tsx shared/local/main.ts) in `cwd`, with only `env` configured. */
+function startCli(cwd: string, env: Record<string, string>): Cli {
+  const base = { ...process.env };
+  for (const name of ['AUTHGEAR_WEBHOOK_SECRET', 'AUTHGEAR_WEBHOOK_SECRET_ID', 'PORT', 'DENIED_EMAIL_DOMAINS', 'MAX_BODY_BYTES', 'LOG_LEVEL']) delete base[name];
+  const child = spawn(join(cwd, 'node_modules/.bin/tsx'), ['shared/local/main.ts'], { cwd, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitFor: (pattern) =>
+      new Promise((done, fail) => {
+        const check = (): boolean => {
+          const match = pattern.exec(out);
+          if (match) done(match);
+          return match !== null;
+        };
+        if (check()) return;
+        const onData = (): void => {
+          if (check()) child.stdout?.off('data', onData);
+        };
+        child.stdout?.on('data', onData);
+        void exited.then(() => fail(new Error(`CLI exited before printing ${pattern}\nstdout:\n${out}\nstderr:\n${err}`)));
+      }),
+  };
+}
+
+const READY = /Press Ctrl\+C to stop/;
+
+describe('npm start (CLI)', () => {
+  const running: Cli[] = [];
+  afterAll(() => {
+    for (const cli of running) if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+  });
+  const project = (files: Readonly<Record<string, string>> = {}): string => tempProject(['shared', 'functions', 'node_modules', 'package.json'], files);
+
+  it('generates and prints a secret when none is configured, serves with it, and stops on SIGTERM', async () => {
+    // Prepare
+    const port = await freePort();
+    const cli = startCli(project(), { PORT: String(port) });
+    running.push(cli);
+    await cli.waitFor(READY);
+
+    // Act
+    const secret = /Webhook secret \(generated for this run\): (\S+)\n/.exec(cli.stdout())?.[1] ?? '';
+    const v = vector('user.pre_create');
+    const reply = await post(`http://127.0.0.1:${port}/blocking/user.pre_create`, v.body, authgearHeaders(v.body, secret));
+    cli.child.kill('SIGTERM');
+    const code = await cli.exited;
+
+    // Assess
+    expect(secret).toMatch(/^[0-9A-Za-z_]{32}$/);
+    expect(cli.stdout()).toContain(`AUTHGEAR_WEBHOOK_SECRET=${secret}\n`);
+    expect(cli.stdout()).toContain('Authgear portal');
+    expect(cli.stdout()).toContain(`  POST http://127.0.0.1:${port}/blocking/user.pre_create`);
+    expect(cli.stdout()).toContain(`url: http://localhost:${port}/blocking/user.pre_create\n`);
+    expect(reply.status).toBe(200);
+    expect(cli.stdout()).toMatch(/^\{"level":"info".*"event_type":"user.pre_create".*"status":200/m);
+    expect(code).toBe(0);
+  });
+
+  it('reads .env, lets the environment win, and applies .env to handlers', async () => {
+    // Prepare
+    const envSecret = 'env_secret_0123456789abcdefghijk';
+    const fileSecret = 'file_secret_0123456789abcdefghij';
+    const port = await freePort();
+    const cli = startCli(project({ '.env': `AUTHGEAR_WEBHOOK_SECRET=${fileSecret}\nDENIED_EMAIL_DOMAINS=example.com\n` }), {
+      PORT: String(port),
+      AUTHGEAR_WEBHOOK_SECRET: envSecret,
+    });
+    running.push(cli);
+    await cli.waitFor(READY);
+    const v = vector('user.pre_create');
+    const url = `http://127.0.0.1:${port}/blocking/user.pre_create`;
+
+    // Act
+    const withEnvSecret = await post(url, v.body, authgearHeaders(v.body, envSecret));
+    const withFileSecret = await post(url, v.body, authgearHeaders(v.body, fileSecret));
+    cli.child.kill('SIGINT');
+    const code = await cli.exited;
+
+    // Assess
+    expect(withEnvSecret.status).toBe(200);
+    expect(JSON.parse(withEnvSecret.body)).toMatchObject({ is_allowed: false, title: expect.any(String), reason: expect.any(String) });
+    expect(withFileSecret.status).toBe(401);
+    expect(withFileSecret.body).toBe(UNAUTHORIZED);
+    expect(cli.stdout()).not.toContain(envSecret);
+    expect(code).toBe(0);
+  });
+
+  it('denies a sign-up from a domain in DENIED_EMAIL_DOMAINS', async () => {
+    // Prepare
+    const port = await freePort();
+    const cli = startCli(project(), { PORT: String(port), AUTHGEAR_WEBHOOK_SECRET: VECTOR_SECRET, DENIED_EMAIL_DOMAINS: 'mailinator.com, Example.com' });
+    running.push(cli);
+    await cli.waitFor(READY);
+    const v = vector('user.pre_create');
+
+    // Act
+    const reply = await post(`http://127.0.0.1:${port}/blocking/user.pre_create`, v.body, { 'x-authgear-body-signature': v.signature });
+    cli.child.kill('SIGTERM');
+    await cli.exited;
+
+    // Assess
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body)).toEqual({ is_allowed: false, title: 'Sign-up not allowed', reason: 'Please sign up with a different e-mail address.' });
+  });
+
+  it('reads the secret from Secrets Manager when only AUTHGEAR_WEBHOOK_SECRET_ID is set', async () => {
+    // Prepare
+    const fake = await startFakeSecretsManager();
+    fake.setSecret('authgear-webhook', VECTOR_SECRET);
+    const port = await freePort();
+    const cli = startCli(project(), { ...fake.env(), PORT: String(port), AUTHGEAR_WEBHOOK_SECRET_ID: 'authgear-webhook' });
+    running.push(cli);
+    await cli.waitFor(READY);
+    const v = vector('user.pre_create');
+
+    // Act
+    const reply = await post(`http://127.0.0.1:${port}/blocking/user.pre_create`, v.body, { 'x-authgear-body-signature': v.signature });
+    cli.child.kill('SIGTERM');
+    await cli.exited;
+    await fake.close();
+
+    // Assess
+    expect(reply.status).toBe(200);
+    expect(fake.calls.map((c) => c.secretId)).toContain('authgear-webhook');
+    expect(cli.stdout()).toContain('Webhook secret: read from AWS Secrets Manager');
+    expect(cli.stdout()).not.toContain(VECTOR_SECRET);
+  });
+
+  it('exits 1 with a one-line message when the port is in use', async () => {
+    // Prepare
+    const blocker = createNetServer();
+    await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
+    const { port } = blocker.address() as AddressInfo;
+
+    // Act
+    const cli = startCli(project(), { PORT: String(port), AUTHGEAR_WEBHOOK_SECRET: VECTOR_SECRET });
+    running.push(cli);
+    const code = await cli.exited;
+    await new Promise<void>((done) => blocker.close(() => done()));
+
+    // Assess
+    expect(code).toBe(1);
+    expect(cli.stderr()).toBe(`Port ${port} is already in use. Stop the other process or start with PORT=${port + 1} npm start.\n`);
+  });
+
+  it('exits 1 naming a misnamed handler file and listing the valid types', async () => {
+    // Prepare
+    const root = tempProject(['shared', 'node_modules', 'package.json'], {
+      'functions/blocking/user.precreate.ts': "export default 'not loaded';\n",
+    });
+
+    // Act
+    const cli = startCli(root, { PORT: String(await freePort()) });
+    running.push(cli);
+    const code = await cli.exited;
+
+    // Assess
+    expect(code).toBe(1);
+    expect(cli.stderr()).toContain('functions/blocking/user.precreate.ts');
+    expect(cli.stderr()).toContain('Valid blocking event types');
+    expect(cli.stderr()).toContain('user.pre_create');
+    expect(cli.stderr()).not.toMatch(/^\s+at /m);
+    expect(cli.stdout()).toBe('');
+  });
+});
