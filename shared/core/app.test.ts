@@ -303,6 +303,27 @@ describe('createWebhookApp: signature and secret', () => {
     expect(response.status).toBe(200);
   });
 
+  it('answers 503 at the blocking deadline when the secret source hangs, instead of running out Authgear\'s 5 s', async () => {
+    // Prepare
+    const hanging: SecretSource = { kind: 'hanging-test-source', fetch: () => never() };
+    const h = harness({
+      blocking: [allowPreCreate],
+      env: { BLOCKING_DEADLINE_MS: '50' },
+      store: (_source, logger) => new SecretStore({ source: hanging, logger, ttlMs: 300_000, refreshIntervalMs: 30_000 }),
+    });
+    const started = performance.now();
+
+    // Act
+    const response = await deliver(h, 'user.pre_create');
+    const elapsed = performance.now() - started;
+
+    // Assess
+    expect(response.status).toBe(503);
+    expect(elapsed).toBeLessThan(50 + 200);
+    expect(h.outcome()).toMatchObject({ status: 503, reason: 'secret_unavailable' });
+    expect(String(h.outcome().msg)).toContain('deadline');
+  });
+
   it('answers 503 with a generic body when the secret source fails and nothing is cached', async () => {
     // Prepare
     const source = new CountingSource(VECTOR_SECRET);

@@ -126,10 +126,12 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
 
     let candidates: readonly string[];
     try {
-      candidates = await secrets.get();
+      // A cold start waits for Secrets Manager; on the login path, never past the deadline.
+      const budget = route.kind === 'blocking' ? started + config.blockingDeadlineMs - now() : config.nonBlockingDeadlineMs;
+      candidates = await withTimeout(secrets.get(), budget, () => new SecretUnavailableError('the webhook secret did not load before the deadline'));
     } catch (error) {
       if (!(error instanceof SecretUnavailableError)) throw error;
-      return { response: UNAVAILABLE, outcome: 'rejected', level: 'error', message: 'no webhook secret is available', fields: { reason: 'secret_unavailable' } };
+      return { response: UNAVAILABLE, outcome: 'rejected', level: 'error', message: `no webhook secret is available: ${error.message}`, fields: { reason: 'secret_unavailable' } };
     }
     let verdict = verifySignature(request.body, header.value, candidates);
     if (verdict === 'mismatch') {
@@ -175,23 +177,16 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
     const controller = new AbortController();
     const context: HandlerContext = { logger: childLogger(log), signal: controller.signal, deadline };
     const handlerStarted = now();
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const remaining = deadline - handlerStarted;
       if (remaining <= 0) throw new DeadlineExceeded();
-      return await Promise.race([
-        // A microtask, so a synchronous throw is handled like a rejection.
-        Promise.resolve().then(() => call(context)),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            controller.abort(new DeadlineExceeded());
-            reject(new DeadlineExceeded());
-          }, remaining);
-        }),
-      ]);
+      // A microtask, so a synchronous throw is handled like a rejection.
+      return await withTimeout(Promise.resolve().then(() => call(context)), remaining, () => {
+        controller.abort(new DeadlineExceeded());
+        return new DeadlineExceeded();
+      });
     } finally {
       log.handler_ms = now() - handlerStarted;
-      if (timer) clearTimeout(timer);
       controller.abort();
     }
   }
@@ -313,6 +308,21 @@ function parseEnvelope(body: Uint8Array): EventEnvelope | undefined {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Settles like `promise`, or rejects with `onTimeout()` after `ms`. */
+async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(onTimeout()), Math.max(0, ms));
+      }),
+    ]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
 
 function serialise(value: unknown): string | undefined {
   try {

@@ -43,7 +43,8 @@ export function findHandlerFiles(projectRoot: string): HandlerFiles {
     const dir = join(projectRoot, 'functions', FOLDERS[kind]);
     if (!existsSync(dir)) continue;
     const seen = new Map<string, string>();
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    // Code-unit order, not the locale's: routes, outputs and YAML are the same on every machine.
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       if (entry.name.startsWith('_') || entry.name.startsWith('.')) continue;
       const path = join(dir, entry.name);
       // Follow symlinks: a linked handler file is still a handler file.

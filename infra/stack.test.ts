@@ -1,0 +1,424 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import type { CfnSecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HandlerFileError } from '../shared/core/errors';
+import { renderHookConfig } from '../shared/core/hook-config';
+import { AuthgearWebhooksStack, StackConfigError, pascalCase, type AuthgearWebhooksStackProps } from './stack';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The same context `cdk synth` gets from cdk.json, so these tests see what a deploy would. */
+const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+
+/** Skips esbuild: these tests look at the template only (test/bundle.test.ts bundles for real). */
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: unknown };
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+
+const tempRoots: string[] = [];
+
+/** A throwaway project: only the handler file names matter, since nothing is bundled. */
+function makeProject(files: { blocking?: string[]; nonBlocking?: string[] }): string {
+  const root = mkdtempSync(join(tmpdir(), 'authgear-stack-test-'));
+  tempRoots.push(root);
+  for (const [folder, names] of [['blocking', files.blocking ?? []], ['non-blocking', files.nonBlocking ?? []]] as const) {
+    mkdirSync(join(root, 'functions', folder), { recursive: true });
+    for (const name of names) writeFileSync(join(root, 'functions', folder, name), 'export default undefined;\n');
+  }
+  writeFileSync(join(root, 'package-lock.json'), '{"lockfileVersion":3,"packages":{}}\n');
+  return root;
+}
+
+function synth(projectRoot: string, context: Record<string, unknown> = {}, props: Partial<AuthgearWebhooksStackProps> = {}) {
+  const app = new App({ context: { ...CDK_JSON_CONTEXT, ...NO_BUNDLING, ...context } });
+  const stack = new AuthgearWebhooksStack(app, 'TestStack', { projectRoot, ...props });
+  const template = Template.fromStack(stack);
+  const logicalId = (construct: { node: { defaultChild?: unknown } }): string =>
+    stack.getLogicalId(construct.node.defaultChild as CfnFunction);
+  return {
+    stack,
+    template,
+    json: template.toJSON() as { Resources: Record<string, Resource>; Outputs: Record<string, { Value: unknown; Description?: string }>; Rules?: Record<string, unknown> },
+    blockingId: logicalId(stack.blockingFunction),
+    nonBlockingId: logicalId(stack.nonBlockingFunction),
+  };
+}
+
+/**
+ * Turns a CloudFormation value (string, Ref, GetAtt, Fn::Join) into a string, with `names`
+ * standing in for what only a deployment knows. Throws on anything unexpected, so a changed
+ * template cannot pass by accident.
+ */
+function flatten(value: unknown, names: Record<string, string>): string {
+  if (typeof value === 'string') return value;
+  const v = value as Record<string, unknown>;
+  if (typeof v.Ref === 'string') {
+    const name = names[v.Ref];
+    if (name === undefined) throw new Error(`no stand-in for Ref ${v.Ref}`);
+    return name;
+  }
+  if (Array.isArray(v['Fn::GetAtt'])) {
+    const key = (v['Fn::GetAtt'] as string[]).join('.');
+    const name = names[key];
+    if (name === undefined) throw new Error(`no stand-in for GetAtt ${key}`);
+    return name;
+  }
+  if (Array.isArray(v['Fn::Join'])) {
+    const [separator, parts] = v['Fn::Join'] as [string, unknown[]];
+    return parts.map((p) => flatten(p, names)).join(separator);
+  }
+  throw new Error(`cannot flatten ${JSON.stringify(value)}`);
+}
+
+const resourcesOfType = (json: { Resources: Record<string, Resource> }, type: string): [string, Resource][] =>
+  Object.entries(json.Resources).filter(([, r]) => r.Type === type);
+
+const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+const allStatements = (json: { Resources: Record<string, Resource> }): Statement[] =>
+  resourcesOfType(json, 'AWS::IAM::Policy').flatMap(([, r]) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+
+const envOf = (json: { Resources: Record<string, Resource> }, id: string): Record<string, unknown> =>
+  ((json.Resources[id]?.Properties.Environment as { Variables: Record<string, unknown> }) ?? { Variables: {} }).Variables;
+
+afterAll(() => {
+  for (const root of tempRoots) rmSync(root, { recursive: true, force: true });
+});
+
+describe('AuthgearWebhooksStack with a new secret (two blocking files, one non-blocking)', () => {
+  const blockingTypes = ['oidc.jwt.pre_create', 'user.pre_create'];
+  let s: ReturnType<typeof synth>;
+  let apiId: string;
+  let secretId: string;
+
+  beforeAll(() => {
+    // Prepare
+    const root = makeProject({ blocking: ['user.pre_create.ts', 'oidc.jwt.pre_create.ts', '_shared.ts'], nonBlocking: ['user.created.ts'] });
+
+    // Act
+    s = synth(root);
+    const api = resourcesOfType(s.json, 'AWS::ApiGatewayV2::Api')[0];
+    apiId = api?.[0] ?? 'missing';
+    secretId = s.stack.getLogicalId(s.stack.secret?.node.defaultChild as CfnSecret);
+  });
+
+  it('creates exactly one HTTP API, served by a $default stage with access logs', () => {
+    // Assess
+    s.template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    expect(s.json.Resources[apiId]?.Properties.DisableExecuteApiEndpoint).not.toBe(true);
+    s.template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', AutoDeploy: true, AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiAccessLogs'), 'Arn'] } } });
+  });
+
+  it('has one POST route per handler file and no other route', () => {
+    // Act
+    const routeKeys = resourcesOfType(s.json, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
+
+    // Assess
+    expect(routeKeys.sort()).toEqual(['POST /blocking/oidc.jwt.pre_create', 'POST /blocking/user.pre_create', 'POST /non-blocking']);
+  });
+
+  it('sends every blocking route to the one blocking function, and /non-blocking to the other', () => {
+    // Prepare
+    const integrationTarget = new Map(
+      resourcesOfType(s.json, 'AWS::ApiGatewayV2::Integration').map(([id, r]) => [id, (r.Properties.IntegrationUri as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]]),
+    );
+
+    // Act
+    const functionOfRoute = Object.fromEntries(
+      resourcesOfType(s.json, 'AWS::ApiGatewayV2::Route').map(([, r]) => {
+        const target = flatten(r.Properties.Target, Object.fromEntries([...integrationTarget.keys()].map((id) => [id, id])));
+        return [r.Properties.RouteKey as string, integrationTarget.get(target.replace('integrations/', ''))];
+      }),
+    );
+
+    // Assess
+    expect(functionOfRoute).toEqual({
+      'POST /blocking/oidc.jwt.pre_create': s.blockingId,
+      'POST /blocking/user.pre_create': s.blockingId,
+      'POST /non-blocking': s.nonBlockingId,
+    });
+    expect(integrationTarget.size).toBe(2);
+    s.template.allResourcesProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+  });
+
+  it('creates two Node.js 22 arm64 functions with 512 MB, and timeouts of 5 s (blocking) and 29 s', () => {
+    // Act
+    const fns = resourcesOfType(s.json, 'AWS::Lambda::Function');
+
+    // Assess
+    expect(fns.map(([id]) => id).sort()).toEqual([s.blockingId, s.nonBlockingId].sort());
+    for (const [, fn] of fns) {
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], MemorySize: 512, Handler: 'index.handler' });
+    }
+    expect(s.json.Resources[s.blockingId]?.Properties.Timeout).toBe(5);
+    expect(s.json.Resources[s.nonBlockingId]?.Properties.Timeout).toBe(29);
+  });
+
+  it('gives each function its own log group, and every log group the default retention of 30 days', () => {
+    // Act
+    const logGroups = resourcesOfType(s.json, 'AWS::Logs::LogGroup');
+    const used = [s.blockingId, s.nonBlockingId].map((id) => (s.json.Resources[id]?.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref);
+
+    // Assess
+    expect(logGroups).toHaveLength(3); // two functions and the API's access log
+    for (const [, group] of logGroups) expect(group.Properties.RetentionInDays).toBe(30);
+    expect(new Set(used).size).toBe(2);
+    for (const id of used) expect(s.json.Resources[id]?.Type).toBe('AWS::Logs::LogGroup');
+  });
+
+  it('points both functions at the secret and enables source maps', () => {
+    // Assess
+    for (const id of [s.blockingId, s.nonBlockingId]) {
+      expect(envOf(s.json, id)).toEqual({ AUTHGEAR_WEBHOOK_SECRET_ID: { Ref: secretId }, NODE_OPTIONS: '--enable-source-maps' });
+    }
+  });
+
+  it('creates the secret with a description and no value anywhere in the template', () => {
+    // Act
+    const secrets = resourcesOfType(s.json, 'AWS::SecretsManager::Secret');
+
+    // Assess
+    expect(secrets.map(([id]) => id)).toEqual([secretId]);
+    expect(secrets[0]?.[1].Properties.Description).toMatch(/Authgear webhook/);
+    expect(secrets[0]?.[1].Properties).not.toHaveProperty('GenerateSecretString');
+    expect(JSON.stringify(s.json)).not.toContain('SecretString');
+  });
+
+  it('grants each function GetSecretValue on exactly this secret and nothing broader', () => {
+    // Prepare
+    const statements = allStatements(s.json);
+    const secretStatements = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('secretsmanager:')));
+
+    // Assess
+    for (const st of statements) {
+      expect(st.Effect).toBe('Allow');
+      for (const action of actionsOf(st)) expect(action).not.toMatch(/\*/);
+      expect(st.Resource).not.toBe('*');
+    }
+    expect(secretStatements).toHaveLength(2); // one per function role
+    for (const st of secretStatements) {
+      expect(st.Action).toBe('secretsmanager:GetSecretValue');
+      expect(st.Resource).toEqual({ Ref: secretId });
+    }
+    const logStatements = statements.filter((st) => !secretStatements.includes(st));
+    for (const st of logStatements) expect(actionsOf(st).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    for (const [, role] of resourcesOfType(s.json, 'AWS::IAM::Role')) expect(role.Properties).not.toHaveProperty('ManagedPolicyArns');
+  });
+
+  it('outputs one URL per route, the secret ARN, the put-secret-value command and the hook config', () => {
+    // Prepare
+    const names = { [`${apiId}.ApiEndpoint`]: 'https://api.example', 'AWS::Region': 'REGION', [secretId]: 'SECRET_ARN' };
+
+    // Act
+    const outputs = s.json.Outputs;
+    const command = flatten(outputs.PutSecretValueCommand?.Value, names);
+
+    // Assess
+    expect(Object.keys(outputs).sort()).toEqual(
+      ['AuthgearHookConfig', 'BlockingUrlOidcJwtPreCreate', 'BlockingUrlUserPreCreate', 'NonBlockingUrl', 'PutSecretValueCommand', 'WebhookSecretArn'].sort(),
+    );
+    expect(flatten(outputs.BlockingUrlUserPreCreate?.Value, names)).toBe('https://api.example/blocking/user.pre_create');
+    expect(outputs.BlockingUrlUserPreCreate?.Description).toContain('user.pre_create');
+    expect(flatten(outputs.BlockingUrlOidcJwtPreCreate?.Value, names)).toBe('https://api.example/blocking/oidc.jwt.pre_create');
+    expect(outputs.BlockingUrlOidcJwtPreCreate?.Description).toContain('oidc.jwt.pre_create');
+    expect(flatten(outputs.NonBlockingUrl?.Value, names)).toBe('https://api.example/non-blocking');
+    expect(outputs.WebhookSecretArn?.Value).toEqual({ Ref: secretId });
+    expect(command).toMatch(/^read -rs AUTHGEAR_SECRET && /);
+    expect(command).toContain('--region REGION --secret-id SECRET_ARN');
+    expect(command).toMatch(/unset AUTHGEAR_SECRET$/);
+    expect(command).not.toMatch(/echo/);
+  });
+
+  it('renders the hook config YAML with every blocking event and the non-blocking URL', () => {
+    // Act
+    const yaml = flatten(s.json.Outputs.AuthgearHookConfig?.Value, { [`${apiId}.ApiEndpoint`]: 'https://api.example' });
+
+    // Assess
+    for (const type of blockingTypes) expect(yaml).toContain(`    - event: ${type}\n      url: https://api.example/blocking/${type}\n`);
+    expect(yaml).toContain('    - events: ["user.created"]\n      url: https://api.example/non-blocking\n');
+    expect(yaml).toBe(renderHookConfig('https://api.example', blockingTypes, ['user.created']));
+  });
+
+  it('tags its resources', () => {
+    // Assess
+    s.template.hasResourceProperties('AWS::Lambda::Function', { Tags: [{ Key: 'project', Value: 'authgear-webhooks' }] });
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { Tags: { project: 'authgear-webhooks' } });
+  });
+});
+
+describe('AuthgearWebhooksStack with an existing secret given by ARN, and runtime knobs from context', () => {
+  const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:authgear/webhook-AbC123';
+  let s: ReturnType<typeof synth>;
+
+  beforeAll(() => {
+    // Prepare
+    const root = makeProject({ blocking: ['user.pre_create.ts'], nonBlocking: ['user.created.ts'] });
+    const context = {
+      secretArn: arn,
+      logRetentionDays: '7', // as `-c logRetentionDays=7` passes it
+      blockingDeadlineMs: 3000,
+      logLevel: 'DEBUG',
+      secretCacheTtlSeconds: '60',
+      deniedEmailDomains: ' Mailinator.com, example.org ',
+    };
+
+    // Act
+    s = synth(root, context);
+  });
+
+  it('creates no secret, and hands the ARN to both functions unchanged', () => {
+    // Assess
+    s.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    for (const id of [s.blockingId, s.nonBlockingId]) expect(envOf(s.json, id).AUTHGEAR_WEBHOOK_SECRET_ID).toBe(arn);
+    expect(s.json.Outputs.WebhookSecretArn?.Value).toBe(arn);
+  });
+
+  it('grants GetSecretValue on that ARN only', () => {
+    // Act
+    const secretStatements = allStatements(s.json).filter((st) => actionsOf(st).some((a) => a.startsWith('secretsmanager:')));
+
+    // Assess
+    expect(secretStatements).toHaveLength(2);
+    for (const st of secretStatements) expect(st).toMatchObject({ Action: 'secretsmanager:GetSecretValue', Resource: arn });
+  });
+
+  it("uses the secret's region in the command and refuses deployment to another region", () => {
+    // Act
+    const command = flatten(s.json.Outputs.PutSecretValueCommand?.Value, {});
+    const rule = JSON.stringify(s.json.Rules ?? {});
+
+    // Assess
+    expect(command).toContain(`--region eu-west-1 --secret-id ${arn} `);
+    expect(rule).toContain('"Fn::Equals":[{"Ref":"AWS::Region"},"eu-west-1"]');
+  });
+
+  it('passes the runtime knobs, and the deadline and DENIED_EMAIL_DOMAINS to the blocking function only', () => {
+    // Assess
+    expect(envOf(s.json, s.blockingId)).toMatchObject({
+      BLOCKING_DEADLINE_MS: '3000',
+      LOG_LEVEL: 'debug',
+      SECRET_CACHE_TTL_SECONDS: '60',
+      DENIED_EMAIL_DOMAINS: 'mailinator.com,example.org',
+    });
+    expect(envOf(s.json, s.nonBlockingId)).toMatchObject({ LOG_LEVEL: 'debug', SECRET_CACHE_TTL_SECONDS: '60' });
+    expect(envOf(s.json, s.nonBlockingId)).not.toHaveProperty('DENIED_EMAIL_DOMAINS');
+    expect(envOf(s.json, s.nonBlockingId)).not.toHaveProperty('BLOCKING_DEADLINE_MS');
+    s.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+  });
+});
+
+describe('AuthgearWebhooksStack with an existing secret given by name, and no non-blocking handler files', () => {
+  let s: ReturnType<typeof synth>;
+
+  beforeAll(() => {
+    // Prepare
+    const root = makeProject({ blocking: ['user.pre_create.ts'] });
+
+    // Act
+    s = synth(root, { secretName: 'authgear/webhook' });
+  });
+
+  it('creates no secret, passes the name as the secret id, and grants on the name with any suffix', () => {
+    // Prepare
+    const names = { 'AWS::Partition': 'aws', 'AWS::Region': 'REGION', 'AWS::AccountId': 'ACCOUNT' };
+
+    // Act
+    const secretStatements = allStatements(s.json).filter((st) => actionsOf(st).some((a) => a.startsWith('secretsmanager:')));
+
+    // Assess
+    s.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    for (const id of [s.blockingId, s.nonBlockingId]) expect(envOf(s.json, id).AUTHGEAR_WEBHOOK_SECRET_ID).toBe('authgear/webhook');
+    expect(secretStatements).toHaveLength(2);
+    for (const st of secretStatements) {
+      expect(st.Action).toBe('secretsmanager:GetSecretValue');
+      expect(flatten(st.Resource, names)).toBe('arn:aws:secretsmanager:REGION:ACCOUNT:secret:authgear/webhook-??????');
+    }
+    expect(s.json.Outputs.WebhookSecretName?.Value).toBe('authgear/webhook');
+    expect(s.json.Outputs).not.toHaveProperty('WebhookSecretArn');
+  });
+
+  it('still creates the non-blocking function and route, so a "*" subscription is acknowledged', () => {
+    // Act
+    const routeKeys = resourcesOfType(s.json, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
+
+    // Assess
+    s.template.resourceCountIs('AWS::Lambda::Function', 2);
+    expect(routeKeys.sort()).toEqual(['POST /blocking/user.pre_create', 'POST /non-blocking']);
+    expect(s.json.Resources[s.nonBlockingId]?.Properties.Timeout).toBe(29);
+  });
+});
+
+describe('AuthgearWebhooksStack input errors', () => {
+  it('throws HandlerFileError naming a misnamed handler file and the valid types', () => {
+    // Prepare
+    const root = makeProject({ blocking: ['user.pre_create.ts', 'user.precreate.ts'] });
+
+    // Act
+    const construct = () => synth(root);
+
+    // Assess
+    expect(construct).toThrow(HandlerFileError);
+    expect(construct).toThrow(/functions\/blocking\/user\.precreate\.ts/);
+    expect(construct).toThrow(/Valid blocking event types.*user\.pre_create/);
+  });
+
+  it.each([
+    [{ blockingDeadlineMs: 5000 }, /blockingDeadlineMs must be an integer from 1 to 4999/],
+    [{ blockingDeadlineMs: 'soon' }, /blockingDeadlineMs must be an integer/],
+    [{ logRetentionDays: 31 }, /logRetentionDays must be one of .*30, 60/],
+    [{ logLevel: 'verbose' }, /logLevel must be one of debug, info, warn, error, silent/],
+    [{ secretCacheTtlSeconds: -1 }, /secretCacheTtlSeconds must be an integer from 0 to 86400/],
+    [{ secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:authgear' }, /secretArn must be a complete/],
+    [{ secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:a-AbC123', secretName: 'a' }, /not both/],
+    [{ deniedEmailDomains: 'user@mailinator.com' }, /deniedEmailDomains .*invalid: user@mailinator\.com/],
+  ])('rejects the context %j with a clear message', (context, message) => {
+    // Prepare
+    const root = makeProject({ blocking: ['user.pre_create.ts'] });
+
+    // Act
+    const construct = () => synth(root, context);
+
+    // Assess
+    expect(construct).toThrow(StackConfigError);
+    expect(construct).toThrow(message);
+  });
+
+  it('infra/app.ts reports an invalid context value in one message, without a stack trace, and exits 1', () => {
+    // Prepare
+    const outdir = mkdtempSync(join(tmpdir(), 'authgear-app-test-'));
+    tempRoots.push(outdir);
+    const env = { PATH: process.env.PATH ?? '', CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ ...CDK_JSON_CONTEXT, blockingDeadlineMs: 5000 }) };
+
+    // Act
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 60_000 });
+
+    // Assess
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('blockingDeadlineMs must be an integer from 1 to 4999');
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('pascalCase', () => {
+  it.each([
+    ['user.pre_create', 'UserPreCreate'],
+    ['oidc.jwt.pre_create', 'OidcJwtPreCreate'],
+    ['user.profile.pre_update', 'UserProfilePreUpdate'],
+  ])('%s → %s', (eventType, expected) => {
+    // Act
+    const name = pascalCase(eventType);
+
+    // Assess
+    expect(name).toBe(expected);
+  });
+});

@@ -1,0 +1,389 @@
+/**
+ * The one test that bundles for real: synthesizes this project's stack with esbuild, then runs each
+ * bundled index.mjs in a fresh `node` process with a clean environment, against a local fake
+ * Secrets Manager, feeding it API Gateway HTTP API (payload format 2.0) events.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { App } from 'aws-cdk-lib';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthgearWebhooksStack } from '../infra/stack';
+import { VECTOR_SECRET, vector } from './fixtures/authgear-vectors';
+import { authgearHeaders, trickyPreCreateBody } from './fixtures/go-json';
+import { startFakeSecretsManager, type FakeSecretsManager } from './support/secrets-manager-server';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+
+const BLOCKING_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:authgear-webhook-Blk4Xq';
+const NON_BLOCKING_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:authgear-webhook-Nbk7Zp';
+
+/**
+ * Runs in the child process: imports the bundle (its init starts the secret fetch), reports
+ * "ready" on fd 3, then reads the events from stdin and reports every result on fd 3. The
+ * bundle's own JSON logs go to stdout/stderr, so they cannot mix with the results.
+ */
+const DRIVER = `
+import { writeSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+const report = (message) => writeSync(3, JSON.stringify(message) + '\\n');
+const bundle = await import(pathToFileURL(process.argv[2]).href);
+report({ ready: true, at: Date.now(), handlerType: typeof bundle.handler });
+let input = '';
+process.stdin.setEncoding('utf8');
+for await (const chunk of process.stdin) input += chunk;
+const results = [];
+for (const event of JSON.parse(input)) {
+  const startedAt = Date.now();
+  try {
+    const response = await bundle.handler(event, {});
+    results.push({ startedAt, completedAt: Date.now(), response });
+  } catch (error) {
+    results.push({ startedAt, completedAt: Date.now(), thrown: String(error && error.stack || error) });
+  }
+}
+report({ results });
+// The SDK keeps its connection to Secrets Manager alive, as it should in Lambda; end explicitly.
+process.exit(0);
+`;
+
+interface LambdaResponse {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  readonly isBase64Encoded: boolean;
+}
+
+interface Invocation {
+  readonly startedAt: number;
+  readonly completedAt: number;
+  readonly response?: LambdaResponse;
+  readonly thrown?: string;
+}
+
+interface ProcessRun {
+  readonly readyAt: number;
+  /** When the fake Secrets Manager saw the process's first GetSecretValue, before any request was sent. */
+  readonly firstFetchAt: number;
+  readonly invocations: readonly Invocation[];
+  /** The bundle's stdout and stderr (its JSON log lines), for diagnostics. */
+  readonly output: string;
+}
+
+/** An API Gateway HTTP API event, payload format 2.0, as Lambda receives it. */
+function httpApiEvent(options: { method?: string; path: string; body?: string; headers?: Record<string, string>; isBase64Encoded?: boolean }) {
+  const method = options.method ?? 'POST';
+  const now = Date.now();
+  const headers: Record<string, string> = {
+    host: 'abc123defg.execute-api.us-east-1.amazonaws.com',
+    'user-agent': 'Go-http-client/2.0',
+    'x-forwarded-proto': 'https',
+    ...Object.fromEntries(Object.entries(options.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
+  };
+  if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body, options.isBase64Encoded ? 'base64' : 'utf8'));
+  return {
+    version: '2.0',
+    routeKey: `${method} ${options.path}`,
+    rawPath: options.path,
+    rawQueryString: '',
+    headers,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123defg',
+      domainName: 'abc123defg.execute-api.us-east-1.amazonaws.com',
+      domainPrefix: 'abc123defg',
+      http: { method, path: options.path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.10', userAgent: 'Go-http-client/2.0' },
+      requestId: `req-${now}-${Math.random().toString(16).slice(2)}`,
+      routeKey: `${method} ${options.path}`,
+      stage: '$default',
+      time: new Date(now).toISOString(),
+      timeEpoch: now,
+    },
+    ...(options.body !== undefined ? { body: options.body } : {}),
+    isBase64Encoded: options.isBase64Encoded ?? false,
+  };
+}
+
+/** Reads newline-separated JSON messages from a stream. */
+function messages(stream: Readable): () => Promise<Record<string, unknown>> {
+  let buffer = '';
+  const queue: Record<string, unknown>[] = [];
+  let wake: (() => void) | undefined;
+  let ended = false;
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buffer += chunk;
+    let newline: number;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      queue.push(JSON.parse(buffer.slice(0, newline)) as Record<string, unknown>);
+      buffer = buffer.slice(newline + 1);
+    }
+    wake?.();
+  });
+  stream.on('end', () => {
+    ended = true;
+    wake?.();
+  });
+  return async () => {
+    while (queue.length === 0) {
+      if (ended) throw new Error('the driver ended without reporting');
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+    return queue.shift()!;
+  };
+}
+
+/** Starts the bundle in a fresh process, waits for its init-time secret fetch, then sends `events`. */
+async function runBundle(options: { bundle: string; driver: string; fake: FakeSecretsManager; secretId: string; events: unknown[] }): Promise<ProcessRun> {
+  const env = {
+    PATH: process.env.PATH ?? '',
+    ...options.fake.env(),
+    AUTHGEAR_WEBHOOK_SECRET_ID: options.secretId,
+    NODE_OPTIONS: '--enable-source-maps',
+  };
+  const child = spawn(process.execPath, [options.driver, options.bundle], { env, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const next = messages(child.stdio[3] as Readable);
+  try {
+    const ready = await next();
+    if (ready.handlerType !== 'function') throw new Error(`the bundle exports no handler function:\n${output}`);
+
+    // No request has been sent yet: a GetSecretValue now can only come from the function's init.
+    const deadline = Date.now() + 10_000;
+    let firstFetch = options.fake.calls.find((c) => c.secretId === options.secretId);
+    while (!firstFetch && Date.now() < deadline) {
+      await sleep(20);
+      firstFetch = options.fake.calls.find((c) => c.secretId === options.secretId);
+    }
+    if (!firstFetch) throw new Error(`no GetSecretValue during init:\n${output}`);
+
+    (child.stdin as Writable).end(JSON.stringify(options.events));
+    const { results } = (await next()) as { results: Invocation[] };
+    const code = await exited;
+    if (code !== 0) throw new Error(`driver exited with ${code}:\n${output}`);
+    return { readyAt: ready.at as number, firstFetchAt: firstFetch.at, invocations: results, output };
+  } finally {
+    child.kill();
+  }
+}
+
+const STACK_FRAME = /\bat\s+(?:async\s+)?\S+\s+\(|\bat\s+\S+:\d+:\d+/;
+
+describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manager)', () => {
+  const tempDirs: string[] = [];
+  let fake: FakeSecretsManager;
+  let driver: string;
+  const assetDir: { blocking: string; nonBlocking: string } = { blocking: '', nonBlocking: '' };
+
+  beforeAll(async () => {
+    // Prepare
+    fake = await startFakeSecretsManager();
+    fake.setSecret(BLOCKING_SECRET_ARN, VECTOR_SECRET);
+    fake.setSecret(NON_BLOCKING_SECRET_ARN, VECTOR_SECRET);
+    const work = mkdtempSync(join(tmpdir(), 'authgear-bundle-test-'));
+    tempDirs.push(work);
+    driver = join(work, 'driver.mjs');
+    writeFileSync(driver, DRIVER);
+    const outdir = join(work, 'cdk.out');
+
+    // Act: bundling is on (no aws:cdk:bundling-stacks override), exactly as `cdk synth` does it.
+    const started = performance.now();
+    const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT } });
+    const stack = new AuthgearWebhooksStack(app, 'BundleTest', { projectRoot: REPO_ROOT });
+    const assembly = app.synth();
+    console.log(`synth with bundling: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+    // The function's S3 key is "<asset hash>.zip"; the bundle sits in cdk.out/asset.<asset hash>/.
+    const template = assembly.getStackArtifact(stack.artifactId).template as { Resources: Record<string, { Properties: { Code: { S3Key: string } } }> };
+    const assetOf = (fn: { node: { defaultChild?: unknown } }): string => {
+      const key = template.Resources[stack.getLogicalId(fn.node.defaultChild as CfnFunction)]?.Properties.Code.S3Key ?? '';
+      return join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
+    };
+    assetDir.blocking = assetOf(stack.blockingFunction);
+    assetDir.nonBlocking = assetOf(stack.nonBlockingFunction);
+  }, 300_000);
+
+  afterAll(async () => {
+    await fake?.close();
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('produces minified ESM bundles with the SDK inside and a source map next to each', () => {
+    for (const [kind, dir] of Object.entries(assetDir)) {
+      // Prepare
+      const bundlePath = join(dir, 'index.mjs');
+      const mapPath = join(dir, 'index.mjs.map');
+
+      // Act
+      const code = readFileSync(bundlePath, 'utf8');
+      const map = JSON.parse(readFileSync(mapPath, 'utf8')) as { version: number; sources: string[]; sourcesContent?: (string | null)[] };
+      const lines = code.split('\n');
+      console.log(`${kind}: index.mjs ${(statSync(bundlePath).size / 1024).toFixed(1)} KiB, index.mjs.map ${(statSync(mapPath).size / 1024).toFixed(1)} KiB`);
+
+      // Assess
+      expect(lines[0]).toMatch(/^import \{ createRequire as \w+ \} from 'node:module'; const require = \w+\(import\.meta\.url\);$/);
+      expect(code).toMatch(/export\s*\{[^}]*\bas handler\s*\}/);
+      expect(code).not.toMatch(/\bmodule\.exports\s*=/);
+      expect(code).not.toMatch(/from\s*["']@aws-sdk\//); // bundled, not taken from the runtime
+      expect(code).toContain('GetSecretValue');
+      // Minified: long lines, next to no indentation (the few newlines left are inside string literals).
+      expect(code.length / lines.length).toBeGreaterThan(1000);
+      expect(lines.filter((line) => /^\s{2,}\S/.test(line)).length).toBeLessThan(20);
+      expect(code.trimEnd().endsWith('//# sourceMappingURL=index.mjs.map')).toBe(true);
+      expect(map.version).toBe(3);
+      expect(map.sources.some((s) => s.endsWith('shared/adapters/lambda.ts'))).toBe(true);
+      expect((map.sourcesContent ?? []).every((c) => c === null)).toBe(true);
+      expect(existsSync(join(dir, 'node_modules'))).toBe(false);
+    }
+  });
+
+  describe('blocking bundle', () => {
+    const preCreate = vector('user.pre_create');
+    const jwt = vector('oidc.jwt.pre_create');
+    const created = vector('user.created');
+    const tricky = trickyPreCreateBody();
+    const notJson = 'this is not JSON, but it is signed';
+    const requests = {
+      preCreate: httpApiEvent({ path: '/blocking/user.pre_create', body: preCreate.body, headers: { 'x-authgear-body-signature': preCreate.signature, 'content-type': 'application/json' } }),
+      preCreateBase64: httpApiEvent({
+        path: '/blocking/user.pre_create',
+        body: Buffer.from(preCreate.body, 'utf8').toString('base64'),
+        isBase64Encoded: true,
+        headers: { 'x-authgear-body-signature': preCreate.signature },
+      }),
+      tricky: httpApiEvent({ path: '/blocking/user.pre_create', body: tricky, headers: authgearHeaders(tricky, VECTOR_SECRET) }),
+      jwt: httpApiEvent({ path: '/blocking/oidc.jwt.pre_create', body: jwt.body, headers: { 'x-authgear-body-signature': jwt.signature } }),
+      wrongSignature: httpApiEvent({ path: '/blocking/user.pre_create', body: preCreate.body, headers: authgearHeaders(preCreate.body, 'not-the-secret') }),
+      lyingBase64Flag: httpApiEvent({ path: '/blocking/user.pre_create', body: preCreate.body, isBase64Encoded: true, headers: { 'x-authgear-body-signature': preCreate.signature } }),
+      signedNotJson: httpApiEvent({ path: '/blocking/user.pre_create', body: notJson, headers: authgearHeaders(notJson, VECTOR_SECRET) }),
+      wrongTypeForRoute: httpApiEvent({ path: '/blocking/user.pre_create', body: created.body, headers: { 'x-authgear-body-signature': created.signature } }),
+      get: httpApiEvent({ method: 'GET', path: '/blocking/user.pre_create' }),
+      tooLarge: httpApiEvent({ path: '/blocking/user.pre_create', body: 'x'.repeat(1024 * 1024 + 1), headers: { 'x-authgear-body-signature': preCreate.signature } }),
+      unservedEvent: httpApiEvent({ path: '/blocking/user.profile.pre_update', body: '{}', headers: authgearHeaders('{}', VECTOR_SECRET) }),
+    };
+    const names = Object.keys(requests) as (keyof typeof requests)[];
+    let run: ProcessRun;
+    const response = (name: keyof typeof requests): LambdaResponse => {
+      const invocation = run.invocations[names.indexOf(name)];
+      if (!invocation?.response) throw new Error(`${name}: ${invocation?.thrown ?? 'no result'}\n${run.output}`);
+      return invocation.response;
+    };
+
+    beforeAll(async () => {
+      // Act
+      run = await runBundle({ bundle: join(assetDir.blocking, 'index.mjs'), driver, fake, secretId: BLOCKING_SECRET_ARN, events: Object.values(requests) });
+    }, 60_000);
+
+    it('allows the signed user.pre_create vector, sent as text and base64-encoded', () => {
+      // Assess
+      expect(response('preCreate')).toMatchObject({ statusCode: 200, body: '{"is_allowed":true}' });
+      expect(response('preCreate').headers['content-type']).toBe('application/json');
+      expect(response('preCreateBase64')).toMatchObject({ statusCode: 200, body: '{"is_allowed":true}' });
+    });
+
+    it('verifies a body with Go escapes and non-ASCII text byte for byte', () => {
+      // Assess
+      expect(response('tricky')).toMatchObject({ statusCode: 200, body: '{"is_allowed":true}' });
+    });
+
+    it('adds a claim to the oidc.jwt.pre_create payload and keeps every original claim', () => {
+      // Prepare
+      const original = (JSON.parse(jwt.body) as { payload: { jwt: { payload: Record<string, unknown> } } }).payload.jwt.payload;
+
+      // Act
+      const answer = JSON.parse(response('jwt').body) as { is_allowed: boolean; mutations: { jwt: { payload: Record<string, unknown> } } };
+
+      // Assess
+      expect(response('jwt').statusCode).toBe(200);
+      expect(answer.is_allowed).toBe(true);
+      expect(answer.mutations.jwt.payload).toEqual({ ...original, 'https://example.com/claims/plan': 'free' });
+      for (const [claim, value] of Object.entries(original)) expect(answer.mutations.jwt.payload[claim]).toEqual(value);
+    });
+
+    it('answers 401 with nothing but a short error to a wrong signature and to a false base64 flag', () => {
+      for (const name of ['wrongSignature', 'lyingBase64Flag'] as const) {
+        // Act
+        const body = JSON.parse(response(name).body) as Record<string, unknown>;
+
+        // Assess
+        expect(response(name).statusCode).toBe(401);
+        expect(Object.keys(body)).toEqual(['error']);
+        expect(String(body.error).length).toBeLessThanOrEqual(40);
+      }
+    });
+
+    it('answers 400 to a signed non-JSON body and to a signed event of another type', () => {
+      // Assess
+      expect(response('signedNotJson').statusCode).toBe(400);
+      expect(response('wrongTypeForRoute').statusCode).toBe(400);
+    });
+
+    it('answers 405 to GET, 413 to a body over 1 MiB and 404 to an event type without a handler', () => {
+      // Assess
+      expect(response('get').statusCode).toBe(405);
+      expect(response('tooLarge').statusCode).toBe(413);
+      expect(response('unservedEvent').statusCode).toBe(404);
+    });
+
+    it('never returns a stack trace', () => {
+      // Assess
+      expect(run.invocations).toHaveLength(names.length);
+      for (const invocation of run.invocations) {
+        expect(invocation.thrown).toBeUndefined();
+        expect(invocation.response?.body).not.toMatch(STACK_FRAME);
+        expect(invocation.response?.isBase64Encoded).toBe(false);
+      }
+    });
+
+    it('fetched the secret exactly once, during init, for all these requests', () => {
+      // Act
+      const calls = fake.calls.filter((c) => c.secretId === BLOCKING_SECRET_ARN);
+
+      // Assess
+      expect(calls).toHaveLength(1);
+      expect(run.firstFetchAt).toBeLessThan(run.invocations[0]?.completedAt ?? 0);
+      expect(run.firstFetchAt).toBeLessThanOrEqual(run.invocations[0]?.startedAt ?? 0);
+      expect(calls[0]?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 /);
+    });
+  });
+
+  describe('non-blocking bundle', () => {
+    const created = vector('user.created');
+    const future = JSON.stringify({ id: '000000000000bd99', seq: 48537, type: 'something.new', payload: { anything: [1, 2, 3] }, context: { timestamp: 1787290000, user_id: null } });
+    const requests = [
+      httpApiEvent({ path: '/non-blocking', body: created.body, headers: { 'x-authgear-body-signature': created.signature } }),
+      httpApiEvent({ path: '/non-blocking', body: future, headers: authgearHeaders(future, VECTOR_SECRET) }),
+    ];
+    let run: ProcessRun;
+
+    beforeAll(async () => {
+      // Act
+      run = await runBundle({ bundle: join(assetDir.nonBlocking, 'index.mjs'), driver, fake, secretId: NON_BLOCKING_SECRET_ARN, events: requests });
+    }, 60_000);
+
+    it('acknowledges user.created and an unknown future event type with 200', () => {
+      // Assess
+      expect(run.invocations.map((i) => i.response?.statusCode)).toEqual([200, 200]);
+      for (const invocation of run.invocations) expect(invocation.response?.body).not.toMatch(STACK_FRAME);
+    });
+
+    it('fetched the secret exactly once, during init', () => {
+      // Act
+      const calls = fake.calls.filter((c) => c.secretId === NON_BLOCKING_SECRET_ARN);
+
+      // Assess
+      expect(calls).toHaveLength(1);
+      expect(run.firstFetchAt).toBeLessThanOrEqual(run.invocations[0]?.startedAt ?? 0);
+      expect(run.firstFetchAt).toBeLessThan(run.invocations[0]?.completedAt ?? 0);
+    });
+  });
+});
