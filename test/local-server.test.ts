@@ -87,7 +87,8 @@ describe('local server, in process', () => {
   let extraServer: LocalServer;
   const lines: string[] = [];
   const logger = createJsonLogger({ level: 'debug', sink: (_level, line) => lines.push(line) });
-  const env = { AUTHGEAR_WEBHOOK_SECRET: VECTOR_SECRET, MAX_BODY_BYTES: String(MAX_BODY_BYTES) };
+  // The signed vectors are from August 2026, older than the default MAX_EVENT_AGE_SECONDS.
+  const env = { AUTHGEAR_WEBHOOK_SECRET: VECTOR_SECRET, MAX_BODY_BYTES: String(MAX_BODY_BYTES), MAX_EVENT_AGE_SECONDS: '0' };
 
   /** Log lines written while `act` ran, parsed. */
   async function logsOf<T>(act: () => Promise<T>): Promise<{ result: T; logs: Record<string, unknown>[]; raw: string[] }> {
@@ -425,7 +426,8 @@ interface Cli {
 function startCli(cwd: string, env: Record<string, string>): Cli {
   const base = { ...process.env };
   for (const name of ['AUTHGEAR_WEBHOOK_SECRET', 'AUTHGEAR_WEBHOOK_SECRET_ID', 'PORT', 'DENIED_EMAIL_DOMAINS', 'MAX_BODY_BYTES', 'LOG_LEVEL']) delete base[name];
-  const child = spawn(join(cwd, 'node_modules/.bin/tsx'), ['shared/local/main.ts'], { cwd, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // MAX_EVENT_AGE_SECONDS=0: the signed vectors are from August 2026.
+  const child = spawn(join(cwd, 'node_modules/.bin/tsx'), ['shared/local/main.ts'], { cwd, env: { ...base, MAX_EVENT_AGE_SECONDS: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));

@@ -78,7 +78,8 @@ interface HarnessOptions {
 }
 
 function harness(options: HarnessOptions = {}): Harness {
-  const config = readConfig({ LOG_LEVEL: 'debug', ...options.env });
+  // The signed vectors are from August 2026: the freshness check has its own tests below.
+  const config = readConfig({ LOG_LEVEL: 'debug', MAX_EVENT_AGE_SECONDS: '0', ...options.env });
   const lines: LogLine[] = [];
   const logger = createJsonLogger({
     level: config.logLevel,
@@ -1070,3 +1071,91 @@ describe('createWebhookApp: responses and logs', () => {
   });
 });
 
+
+describe('createWebhookApp: freshness and replays', () => {
+  /** Seconds of `context.timestamp` in the vectors. */
+  const stamped = (type: string): number => (JSON.parse(vector(type).body) as { context: { timestamp: number } }).context.timestamp;
+
+  it('accepts a signed event within MAX_EVENT_AGE_SECONDS of its timestamp', async () => {
+    // Prepare
+    const sentAt = stamped('user.pre_create') * 1000;
+    const h = harness({ blocking: [allowPreCreate], env: { MAX_EVENT_AGE_SECONDS: '300' }, now: () => sentAt + 299_000 });
+
+    // Act
+    const response = await deliver(h, 'user.pre_create');
+
+    // Assess
+    expect(response.status).toBe(200);
+  });
+
+  it('refuses a signed event older than MAX_EVENT_AGE_SECONDS with 401 and reason timestamp_stale, before the handler runs', async () => {
+    // Prepare
+    let ran = false;
+    const sentAt = stamped('user.pre_create') * 1000;
+    const h = harness({
+      blocking: [defineBlockingHandler('user.pre_create', () => ((ran = true), { is_allowed: true }))],
+      env: { MAX_EVENT_AGE_SECONDS: '300' },
+      now: () => sentAt + 301_000,
+    });
+
+    // Act
+    const response = await deliver(h, 'user.pre_create');
+
+    // Assess
+    expect(response.status).toBe(401);
+    expect(response.body).toBe('{"error":"unauthorized"}');
+    expect(ran).toBe(false);
+    expect(h.outcome()).toMatchObject({ reason: 'timestamp_stale', event_id: '000000000000bc55' });
+  });
+
+  it('refuses a signed event stamped beyond MAX_CLOCK_SKEW_SECONDS in the future with reason timestamp_in_future', async () => {
+    // Prepare
+    const sentAt = stamped('user.created') * 1000;
+    const h = harness({ env: { MAX_EVENT_AGE_SECONDS: '300', MAX_CLOCK_SKEW_SECONDS: '60' }, now: () => sentAt - 61_000 });
+
+    // Act
+    const response = await deliver(h, 'user.created', '/non-blocking');
+
+    // Assess
+    expect(response.status).toBe(401);
+    expect(h.outcome()).toMatchObject({ reason: 'timestamp_in_future' });
+  });
+
+  it('answers a repeated blocking event id only once when REJECT_REPEATED_BLOCKING_EVENTS is on', async () => {
+    // Prepare
+    const h = harness({ blocking: [allowPreCreate], env: { REJECT_REPEATED_BLOCKING_EVENTS: 'true' } });
+
+    // Act
+    const first = await deliver(h, 'user.pre_create');
+    const second = await deliver(h, 'user.pre_create');
+
+    // Assess
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(401);
+    expect(h.outcome()).toMatchObject({ reason: 'replayed_event' });
+  });
+
+  it('answers a repeated blocking event id again by default', async () => {
+    // Prepare
+    const h = harness({ blocking: [allowPreCreate] });
+
+    // Act
+    const statuses = [(await deliver(h, 'user.pre_create')).status, (await deliver(h, 'user.pre_create')).status];
+
+    // Assess
+    expect(statuses).toEqual([200, 200]);
+  });
+
+  it('refuses a signed envelope whose context has no numeric timestamp with 400', async () => {
+    // Prepare
+    const h = harness();
+    const body = JSON.stringify({ id: '0000000000000001', seq: 1, type: 'user.created', payload: {}, context: { timestamp: '1787217331' } });
+
+    // Act
+    const response = await h.app.handle(signedRequest('/non-blocking', body));
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(h.outcome()).toMatchObject({ reason: 'invalid_envelope' });
+  });
+});

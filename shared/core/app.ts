@@ -4,6 +4,7 @@ import type { RuntimeConfig } from './config';
 import { SecretUnavailableError } from './errors';
 import type { EventEnvelope } from './events';
 import type { BlockingHandler, HandlerContext, HandlerSet, NonBlockingHandler } from './handler';
+import { ReplayGuard, checkFreshness } from './freshness';
 import { describeError, type LogFields, type Logger } from './logger';
 import { checkBlockingResponse } from './responses';
 import type { SecretStore } from './secret';
@@ -91,7 +92,8 @@ interface Outcome {
  *
  * Order of checks: route (404), method (405), size (413), signature form (401, no secret needed),
  * secret (503), signature (401, after one rate-limited re-fetch for a rotated secret), envelope (400),
- * route/type match (400), then the handler.
+ * freshness of `context.timestamp` (401), repeated blocking id when enabled (401), route/type match
+ * (400), then the handler.
  *
  * @example
  * ```ts
@@ -109,6 +111,7 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
   }
   if (handlers.nonBlocking) routes.push({ method: 'POST', path: NON_BLOCKING_PATH, route: { kind: 'non-blocking' } });
   const byPath = new Map(routes.map((r) => [r.path, r.route] as const));
+  const replays = config.rejectRepeatedBlockingEvents ? new ReplayGuard(Math.max(config.maxEventAgeSeconds, 60) * 1000) : undefined;
 
   async function process(request: WebhookRequest, started: number, log: LogFields): Promise<Outcome> {
     const route = byPath.get(request.path);
@@ -142,7 +145,7 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
     if (verdict !== 'valid') return rejected(UNAUTHORIZED, 'signature_mismatch', SIGNATURE_HINTS.mismatch);
 
     const event = parseEnvelope(request.body);
-    if (!event) return rejected(INVALID_BODY, 'invalid_envelope', 'signed body is not a JSON object with string id and type, and object payload and context');
+    if (!event) return rejected(INVALID_BODY, 'invalid_envelope', 'signed body is not a JSON object with string id and type, object payload, and context with a numeric timestamp');
     log.event_id = event.id;
     log.event_type = event.type;
     if (config.logPersonalData) {
@@ -150,7 +153,21 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
       logger.debug('event received', { ...log, event });
     }
 
+    const freshness = checkFreshness(event.context.timestamp, now(), config.maxEventAgeSeconds, config.maxClockSkewSeconds);
+    if (freshness !== 'fresh') {
+      return rejected(
+        UNAUTHORIZED,
+        freshness === 'stale' ? 'timestamp_stale' : 'timestamp_in_future',
+        freshness === 'stale'
+          ? `signed event is older than MAX_EVENT_AGE_SECONDS (${config.maxEventAgeSeconds}): a replayed request, or this machine's clock is wrong`
+          : `signed event is stamped more than MAX_CLOCK_SKEW_SECONDS (${config.maxClockSkewSeconds}) in the future: check this machine's clock`,
+      );
+    }
+
     if (route.kind === 'blocking') {
+      if (replays?.isRepeat(`${route.eventType} ${event.id}`, now())) {
+        return rejected(UNAUTHORIZED, 'replayed_event', 'this blocking event id was already answered: a replayed request');
+      }
       if (event.type !== route.eventType) {
         const right = isBlockingEventType(event.type) ? blockingPath(event.type) : NON_BLOCKING_PATH;
         return rejected(WRONG_ROUTE, 'route_type_mismatch', `this URL serves ${route.eventType} but received ${event.type}: the Authgear hook entry points at the wrong URL (use ${right})`);
@@ -303,7 +320,7 @@ function parseEnvelope(body: Uint8Array): EventEnvelope | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const e = value as Record<string, unknown>;
   if (typeof e.type !== 'string' || e.type === '' || typeof e.id !== 'string') return undefined;
-  if (!isObject(e.payload) || !isObject(e.context)) return undefined;
+  if (!isObject(e.payload) || !isObject(e.context) || typeof e.context.timestamp !== 'number') return undefined;
   return value as EventEnvelope;
 }
 

@@ -9,6 +9,12 @@ export interface RuntimeConfig {
   readonly nonBlockingDeadlineMs: number;
   /** Larger bodies get 413 before any work is done. */
   readonly maxBodyBytes: number;
+  /** Refuse signed events whose `context.timestamp` is older than this; 0 turns the check off. */
+  readonly maxEventAgeSeconds: number;
+  /** Refuse signed events stamped further in the future than this. */
+  readonly maxClockSkewSeconds: number;
+  /** Refuse a blocking event whose `id` this process already answered within the age window. */
+  readonly rejectRepeatedBlockingEvents: boolean;
   readonly secretCacheTtlMs: number;
   readonly secretRefreshIntervalMs: number;
   readonly logLevel: LogLevel;
@@ -23,6 +29,9 @@ export const ENV = {
   blockingDeadlineMs: 'BLOCKING_DEADLINE_MS',
   nonBlockingDeadlineMs: 'NON_BLOCKING_DEADLINE_MS',
   maxBodyBytes: 'MAX_BODY_BYTES',
+  maxEventAgeSeconds: 'MAX_EVENT_AGE_SECONDS',
+  maxClockSkewSeconds: 'MAX_CLOCK_SKEW_SECONDS',
+  rejectRepeatedBlockingEvents: 'REJECT_REPEATED_BLOCKING_EVENTS',
   secretCacheTtlSeconds: 'SECRET_CACHE_TTL_SECONDS',
   secretRefreshIntervalSeconds: 'SECRET_REFRESH_INTERVAL_SECONDS',
   logLevel: 'LOG_LEVEL',
@@ -53,6 +62,9 @@ export function readConfig(env: Env = process.env): RuntimeConfig {
     blockingDeadlineMs: positiveInt(env, ENV.blockingDeadlineMs, DEFAULTS.blockingDeadlineMs, 1, 29_000),
     nonBlockingDeadlineMs: positiveInt(env, ENV.nonBlockingDeadlineMs, DEFAULTS.nonBlockingDeadlineMs, 1, 60_000),
     maxBodyBytes: positiveInt(env, ENV.maxBodyBytes, DEFAULTS.maxBodyBytes, 1, 10 * 1024 * 1024),
+    maxEventAgeSeconds: positiveInt(env, ENV.maxEventAgeSeconds, DEFAULTS.maxEventAgeSeconds, 0, 86_400),
+    maxClockSkewSeconds: positiveInt(env, ENV.maxClockSkewSeconds, DEFAULTS.maxClockSkewSeconds, 0, 3_600),
+    rejectRepeatedBlockingEvents: bool(env, ENV.rejectRepeatedBlockingEvents),
     secretCacheTtlMs: positiveInt(env, ENV.secretCacheTtlSeconds, DEFAULTS.secretCacheTtlMs / 1000, 0, 86_400) * 1000,
     secretRefreshIntervalMs: positiveInt(env, ENV.secretRefreshIntervalSeconds, DEFAULTS.secretRefreshIntervalMs / 1000, 0, 86_400) * 1000,
     logLevel,

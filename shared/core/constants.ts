@@ -94,6 +94,10 @@ export const DEFAULTS = {
   /** Authgear waits 60 s for a non-blocking answer; API Gateway cuts integrations off at 30 s. */
   nonBlockingDeadlineMs: 25_000,
   maxBodyBytes: 1024 * 1024,
+  /** Signed events older than this are refused as replays; Authgear sends within seconds. */
+  maxEventAgeSeconds: 300,
+  /** How far Authgear's clock may run ahead of ours. */
+  maxClockSkewSeconds: 60,
   secretCacheTtlMs: 5 * 60_000,
   /** After a signature mismatch, look for a rotated secret at most this often. */
   secretRefreshIntervalMs: 30_000,
