@@ -3,13 +3,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App } from 'aws-cdk-lib';
+import { App, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { CfnSecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HandlerFileError } from '../shared/core/errors';
 import { renderHookConfig } from '../shared/core/hook-config';
+import { retrySchedule } from '../shared/queue/retry';
 import { AuthgearWebhooksStack, StackConfigError, pascalCase, type AuthgearWebhooksStackProps } from './stack';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -24,6 +25,19 @@ type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?:
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
 
 const tempRoots: string[] = [];
+
+/** What the durable non-blocking path adds to the outputs. */
+const QUEUE_OUTPUTS = [
+  'NonBlockingQueueUrl',
+  'DeadLetterQueueUrl',
+  'DeadLetterAlarmName',
+  'DeadLetterAlarmArn',
+  'WorkerErrorsAlarmName',
+  'WorkerErrorsAlarmArn',
+  'QueueBacklogAlarmName',
+  'QueueBacklogAlarmArn',
+  'RedriveCommand',
+];
 
 /** A throwaway project: only the handler file names matter, since nothing is bundled. */
 function makeProject(files: { blocking?: string[]; nonBlocking?: string[] }): string {
@@ -49,6 +63,9 @@ function synth(projectRoot: string, context: Record<string, unknown> = {}, props
     json: template.toJSON() as { Resources: Record<string, Resource>; Outputs: Record<string, { Value: unknown; Description?: string }>; Rules?: Record<string, unknown> },
     blockingId: logicalId(stack.blockingFunction),
     nonBlockingId: logicalId(stack.nonBlockingFunction),
+    workerId: logicalId(stack.workerFunction),
+    queueId: stack.getLogicalId(stack.queue.node.defaultChild as CfnElement),
+    deadLetterQueueId: stack.getLogicalId(stack.deadLetterQueue.node.defaultChild as CfnElement),
   };
 }
 
@@ -151,36 +168,37 @@ describe('AuthgearWebhooksStack with a new secret (two blocking files, one non-b
     s.template.allResourcesProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
   });
 
-  it('creates two Node.js 22 arm64 functions with 512 MB, and timeouts of 5 s (blocking) and 29 s', () => {
+  it('creates three Node.js 22 arm64 functions with 512 MB, and timeouts of 5 s (blocking), 29 s (receiver) and 90 s (worker)', () => {
     // Act
     const fns = resourcesOfType(s.json, 'AWS::Lambda::Function');
 
     // Assess
-    expect(fns.map(([id]) => id).sort()).toEqual([s.blockingId, s.nonBlockingId].sort());
+    expect(fns.map(([id]) => id).sort()).toEqual([s.blockingId, s.nonBlockingId, s.workerId].sort());
     for (const [, fn] of fns) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], MemorySize: 512, Handler: 'index.handler' });
     }
     expect(s.json.Resources[s.blockingId]?.Properties.Timeout).toBe(5);
     expect(s.json.Resources[s.nonBlockingId]?.Properties.Timeout).toBe(29);
+    expect(s.json.Resources[s.workerId]?.Properties.Timeout).toBe(90);
   });
 
   it('gives each function its own log group, and every log group the default retention of 30 days', () => {
     // Act
     const logGroups = resourcesOfType(s.json, 'AWS::Logs::LogGroup');
-    const used = [s.blockingId, s.nonBlockingId].map((id) => (s.json.Resources[id]?.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref);
+    const used = [s.blockingId, s.nonBlockingId, s.workerId].map((id) => (s.json.Resources[id]?.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref);
 
     // Assess
-    expect(logGroups).toHaveLength(3); // two functions and the API's access log
+    expect(logGroups).toHaveLength(4); // three functions and the API's access log
     for (const [, group] of logGroups) expect(group.Properties.RetentionInDays).toBe(30);
-    expect(new Set(used).size).toBe(2);
+    expect(new Set(used).size).toBe(3);
     for (const id of used) expect(s.json.Resources[id]?.Type).toBe('AWS::Logs::LogGroup');
   });
 
-  it('points both functions at the secret and enables source maps', () => {
+  it('points the blocking function and the receiver at the secret, the receiver and the worker at the queue, and enables source maps', () => {
     // Assess
-    for (const id of [s.blockingId, s.nonBlockingId]) {
-      expect(envOf(s.json, id)).toEqual({ AUTHGEAR_WEBHOOK_SECRET_ID: { Ref: secretId }, NODE_OPTIONS: '--enable-source-maps' });
-    }
+    expect(envOf(s.json, s.blockingId)).toEqual({ AUTHGEAR_WEBHOOK_SECRET_ID: { Ref: secretId }, NODE_OPTIONS: '--enable-source-maps' });
+    expect(envOf(s.json, s.nonBlockingId)).toEqual({ AUTHGEAR_WEBHOOK_SECRET_ID: { Ref: secretId }, NODE_OPTIONS: '--enable-source-maps', NON_BLOCKING_QUEUE_URL: { Ref: s.queueId } });
+    expect(envOf(s.json, s.workerId)).toEqual({ NODE_OPTIONS: '--enable-source-maps', NON_BLOCKING_QUEUE_URL: { Ref: s.queueId }, RETRY_WINDOW_MINUTES: '60' });
   });
 
   it('creates the secret with a description and no value anywhere in the template', () => {
@@ -205,12 +223,12 @@ describe('AuthgearWebhooksStack with a new secret (two blocking files, one non-b
       for (const action of actionsOf(st)) expect(action).not.toMatch(/\*/);
       expect(st.Resource).not.toBe('*');
     }
-    expect(secretStatements).toHaveLength(2); // one per function role
+    expect(secretStatements).toHaveLength(2); // blocking and receiver; the worker verifies nothing
     for (const st of secretStatements) {
       expect(st.Action).toBe('secretsmanager:GetSecretValue');
       expect(st.Resource).toEqual({ Ref: secretId });
     }
-    const logStatements = statements.filter((st) => !secretStatements.includes(st));
+    const logStatements = statements.filter((st) => !secretStatements.includes(st) && !actionsOf(st).some((a) => a.startsWith('sqs:')));
     for (const st of logStatements) expect(actionsOf(st).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
     for (const [, role] of resourcesOfType(s.json, 'AWS::IAM::Role')) expect(role.Properties).not.toHaveProperty('ManagedPolicyArns');
   });
@@ -225,7 +243,15 @@ describe('AuthgearWebhooksStack with a new secret (two blocking files, one non-b
 
     // Assess
     expect(Object.keys(outputs).sort()).toEqual(
-      ['AuthgearHookConfig', 'BlockingUrlOidcJwtPreCreate', 'BlockingUrlUserPreCreate', 'NonBlockingUrl', 'PutSecretValueCommand', 'WebhookSecretArn'].sort(),
+      [
+        'AuthgearHookConfig',
+        'BlockingUrlOidcJwtPreCreate',
+        'BlockingUrlUserPreCreate',
+        'NonBlockingUrl',
+        'PutSecretValueCommand',
+        'WebhookSecretArn',
+        ...QUEUE_OUTPUTS,
+      ].sort(),
     );
     expect(flatten(outputs.BlockingUrlUserPreCreate?.Value, names)).toBe('https://api.example/blocking/user.pre_create');
     expect(outputs.BlockingUrlUserPreCreate?.Description).toContain('user.pre_create');
@@ -276,7 +302,7 @@ describe('AuthgearWebhooksStack with an existing secret given by ARN, and runtim
     s = synth(root, context);
   });
 
-  it('creates no secret, and hands the ARN to both functions unchanged', () => {
+  it('creates no secret, and hands the ARN to the blocking function and the receiver unchanged', () => {
     // Assess
     s.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
     for (const id of [s.blockingId, s.nonBlockingId]) expect(envOf(s.json, id).AUTHGEAR_WEBHOOK_SECRET_ID).toBe(arn);
@@ -313,6 +339,8 @@ describe('AuthgearWebhooksStack with an existing secret given by ARN, and runtim
     expect(envOf(s.json, s.nonBlockingId)).toMatchObject({ LOG_LEVEL: 'debug', SECRET_CACHE_TTL_SECONDS: '60' });
     expect(envOf(s.json, s.nonBlockingId)).not.toHaveProperty('DENIED_EMAIL_DOMAINS');
     expect(envOf(s.json, s.nonBlockingId)).not.toHaveProperty('BLOCKING_DEADLINE_MS');
+    expect(envOf(s.json, s.workerId)).toMatchObject({ LOG_LEVEL: 'debug' });
+    expect(envOf(s.json, s.workerId)).not.toHaveProperty('AUTHGEAR_WEBHOOK_SECRET_ID');
     s.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
   });
 });
@@ -352,9 +380,163 @@ describe('AuthgearWebhooksStack with an existing secret given by name, and no no
     const routeKeys = resourcesOfType(s.json, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
 
     // Assess
-    s.template.resourceCountIs('AWS::Lambda::Function', 2);
+    s.template.resourceCountIs('AWS::Lambda::Function', 3);
     expect(routeKeys.sort()).toEqual(['POST /blocking/user.pre_create', 'POST /non-blocking']);
     expect(s.json.Resources[s.nonBlockingId]?.Properties.Timeout).toBe(29);
+  });
+});
+
+describe('AuthgearWebhooksStack durable non-blocking path: queues, worker, alarms', () => {
+  let s: ReturnType<typeof synth>;
+  let root: string;
+  const queueArn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+  const roleOf = (fnId: string): string => ((s.json.Resources[fnId]?.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] ?? '');
+  const statementsOfRole = (roleId: string): Statement[] =>
+    resourcesOfType(s.json, 'AWS::IAM::Policy')
+      .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
+      .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+  const sqsStatements = (fnId: string) => statementsOfRole(roleOf(fnId)).filter((st) => actionsOf(st).some((a) => a.startsWith('sqs:')));
+
+  beforeAll(() => {
+    // Prepare
+    root = makeProject({ blocking: ['user.pre_create.ts'], nonBlocking: ['user.created.ts', 'user.deleted.ts'] });
+
+    // Act
+    s = synth(root);
+  });
+
+  it('creates a FIFO event queue keyed per event, redriving to a FIFO dead-letter queue after 8 attempts and one last receive', () => {
+    // Act
+    const queue = s.json.Resources[s.queueId]?.Properties;
+
+    // Assess
+    s.template.resourceCountIs('AWS::SQS::Queue', 2);
+    expect(queue).toMatchObject({
+      FifoQueue: true,
+      ContentBasedDeduplication: false,
+      DeduplicationScope: 'messageGroup',
+      FifoThroughputLimit: 'perMessageGroupId',
+      VisibilityTimeout: 540, // 6 × the worker's 90 s
+      MessageRetentionPeriod: 14 * 86_400,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: queueArn(s.deadLetterQueueId), maxReceiveCount: retrySchedule(60).maxAttempts + 1 },
+    });
+    expect(retrySchedule(60).maxAttempts + 1).toBe(9);
+  });
+
+  it('keeps dead letters for 14 days, encrypted, and refuses non-TLS access to both queues', () => {
+    // Act
+    const dlq = s.json.Resources[s.deadLetterQueueId]?.Properties;
+    const policies = resourcesOfType(s.json, 'AWS::SQS::QueuePolicy').map(([, p]) => p.Properties);
+
+    // Assess
+    expect(dlq).toMatchObject({ FifoQueue: true, MessageRetentionPeriod: 1_209_600, SqsManagedSseEnabled: true });
+    expect(dlq).not.toHaveProperty('RedrivePolicy');
+    expect(policies).toHaveLength(2);
+    for (const policy of policies) {
+      expect((policy.PolicyDocument as { Statement: unknown[] }).Statement).toEqual([
+        expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      ]);
+    }
+  });
+
+  it('feeds the worker from the queue in batches of 10 with ReportBatchItemFailures, once its permissions exist', () => {
+    // Act
+    const mappings = resourcesOfType(s.json, 'AWS::Lambda::EventSourceMapping');
+
+    // Assess
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]?.[1].Properties).toMatchObject({
+      EventSourceArn: queueArn(s.queueId),
+      FunctionName: { Ref: s.workerId },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(mappings[0]?.[1].DependsOn).toEqual(expect.arrayContaining([roleOf(s.workerId), expect.stringMatching(/^WorkerRoleDefaultPolicy/)]));
+  });
+
+  it('lets the receiver only SendMessage to the queue, and the worker only receive, delete and change visibility on it', () => {
+    // Act
+    const receiver = sqsStatements(s.nonBlockingId);
+    const worker = sqsStatements(s.workerId);
+    const blocking = sqsStatements(s.blockingId);
+
+    // Assess
+    expect(receiver).toEqual([{ Action: 'sqs:SendMessage', Effect: 'Allow', Resource: queueArn(s.queueId) }]);
+    // GetQueueAttributes: Lambda's event source mapping reads the queue's attributes with the function's role.
+    expect(worker).toEqual([
+      { Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'], Effect: 'Allow', Resource: queueArn(s.queueId) },
+    ]);
+    expect(blocking).toEqual([]);
+    expect(statementsOfRole(roleOf(s.workerId)).filter((st) => actionsOf(st).some((a) => a.startsWith('secretsmanager:')))).toEqual([]);
+    expect(JSON.stringify(allStatements(s.json))).not.toContain(s.deadLetterQueueId);
+    for (const st of allStatements(s.json)) {
+      for (const action of actionsOf(st)) expect(action).not.toMatch(/\*/);
+      expect(st.Resource).not.toBe('*');
+    }
+  });
+
+  it('alarms on any message in the dead-letter queue, on worker errors, and on a queue nobody consumes', () => {
+    // Act
+    const alarms = Object.fromEntries(resourcesOfType(s.json, 'AWS::CloudWatch::Alarm').map(([, a]) => [a.Properties.MetricName as string, a.Properties]));
+
+    // Assess
+    expect(Object.keys(alarms).sort()).toEqual(['ApproximateAgeOfOldestMessage', 'ApproximateNumberOfMessagesVisible', 'Errors']);
+    expect(alarms.ApproximateNumberOfMessagesVisible).toMatchObject({
+      Namespace: 'AWS/SQS',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [s.deadLetterQueueId, 'QueueName'] } }],
+      Statistic: 'Maximum',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(alarms.Errors).toMatchObject({ Namespace: 'AWS/Lambda', Dimensions: [{ Name: 'FunctionName', Value: { Ref: s.workerId } }], Statistic: 'Sum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(alarms.ApproximateAgeOfOldestMessage).toMatchObject({ Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [s.queueId, 'QueueName'] } }], Threshold: 5_400 });
+    expect(String(alarms.ApproximateNumberOfMessagesVisible?.AlarmDescription)).toContain('npm run redrive');
+  });
+
+  it('outputs the queue URLs, the alarm names and ARNs, and the redrive command', () => {
+    // Prepare
+    const outputs = s.json.Outputs;
+    const alarmId = (name: string) => resourcesOfType(s.json, 'AWS::CloudWatch::Alarm').find(([id]) => id.startsWith(name))?.[0] ?? 'missing';
+    const names = { [s.queueId]: 'QUEUE_URL', [s.deadLetterQueueId]: 'DLQ_URL' };
+
+    // Assess
+    for (const key of QUEUE_OUTPUTS) expect(outputs).toHaveProperty(key);
+    expect(outputs.NonBlockingQueueUrl?.Value).toEqual({ Ref: s.queueId });
+    expect(outputs.DeadLetterQueueUrl?.Value).toEqual({ Ref: s.deadLetterQueueId });
+    for (const name of ['DeadLetterAlarm', 'WorkerErrorsAlarm', 'QueueBacklogAlarm']) {
+      expect(outputs[`${name}Name`]?.Value).toEqual({ Ref: alarmId(name) });
+      expect(outputs[`${name}Arn`]?.Value).toEqual({ 'Fn::GetAtt': [alarmId(name), 'Arn'] });
+    }
+    expect(flatten(outputs.RedriveCommand?.Value, names)).toBe('npm run redrive -- --dry-run --queue-url QUEUE_URL --dlq-url DLQ_URL');
+  });
+
+  it('generates a receiver entry without handler imports, and a worker entry with every non-blocking file', () => {
+    // Act
+    const receiver = readFileSync(join(root, '.build', 'entries', 'receiver.ts'), 'utf8');
+    const worker = readFileSync(join(root, '.build', 'entries', 'worker.ts'), 'utf8');
+
+    // Assess
+    expect(receiver).not.toMatch(/functions\/non-blocking/);
+    expect(receiver).toContain('createReceiverHandler({ eventTypes: ["user.created","user.deleted"] })');
+    expect(worker).toContain('createSqsWorkerHandler({');
+    expect(worker).toMatch(/import h0 from ".*functions\/non-blocking\/user\.created\.ts";/);
+    expect(worker).toMatch(/import h1 from ".*functions\/non-blocking\/user\.deleted\.ts";/);
+  });
+
+  it('sets the retry window from context: attempts, maxReceiveCount, the worker and the backlog alarm follow', () => {
+    // Act
+    const longer = synth(root, { retryWindowMinutes: '120' });
+    const queue = longer.json.Resources[longer.queueId]?.Properties as { RedrivePolicy: { maxReceiveCount: number } };
+    const backlog = resourcesOfType(longer.json, 'AWS::CloudWatch::Alarm').find(([, a]) => a.Properties.MetricName === 'ApproximateAgeOfOldestMessage')?.[1];
+
+    // Assess
+    expect(retrySchedule(120).maxAttempts).toBe(12);
+    expect(queue.RedrivePolicy.maxReceiveCount).toBe(13);
+    expect(envOf(longer.json, longer.workerId).RETRY_WINDOW_MINUTES).toBe('120');
+    expect(backlog?.Properties.Threshold).toBe(120 * 60 + 1_800);
   });
 });
 
@@ -381,6 +563,8 @@ describe('AuthgearWebhooksStack input errors', () => {
     [{ secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:authgear' }, /secretArn must be a complete/],
     [{ secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:a-AbC123', secretName: 'a' }, /not both/],
     [{ deniedEmailDomains: 'user@mailinator.com' }, /deniedEmailDomains .*invalid: user@mailinator\.com/],
+    [{ retryWindowMinutes: 0 }, /retryWindowMinutes must be an integer from 1 to 1440 \(got 0; the default is 60\)/],
+    [{ retryWindowMinutes: '1 hour' }, /retryWindowMinutes must be an integer/],
   ])('rejects the context %j with a clear message', (context, message) => {
     // Prepare
     const root = makeProject({ blocking: ['user.pre_create.ts'] });
@@ -420,5 +604,58 @@ describe('pascalCase', () => {
 
     // Assess
     expect(name).toBe(expected);
+  });
+});
+
+describe('AuthgearWebhooksStack with provisionedConcurrency', () => {
+  it('by default has no alias: the blocking routes call the function', () => {
+    // Prepare
+    const root = makeProject({ blocking: ['user.pre_create.ts'] });
+
+    // Act
+    const s = synth(root);
+
+    // Assess
+    s.template.resourceCountIs('AWS::Lambda::Alias', 0);
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationUri: { 'Fn::GetAtt': [s.blockingId, 'Arn'] },
+    });
+  });
+
+  it('keeps that many environments of the blocking function warm behind an alias the blocking routes call', () => {
+    // Prepare
+    const root = makeProject({ blocking: ['user.pre_create.ts', 'oidc.jwt.pre_create.ts'] });
+
+    // Act
+    const s = synth(root, { provisionedConcurrency: '2' });
+
+    // Assess
+    const aliases = Object.entries(s.json.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Alias');
+    expect(aliases).toHaveLength(1);
+    const [aliasId, alias] = aliases[0]!;
+    expect(alias.Properties).toMatchObject({
+      FunctionName: { Ref: s.blockingId },
+      Name: 'live',
+      ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 2 },
+    });
+    const integrationUris = Object.values(s.json.Resources)
+      .filter((r) => r.Type === 'AWS::ApiGatewayV2::Integration')
+      .map((r) => JSON.stringify(r.Properties.IntegrationUri));
+    expect(integrationUris).toContain(JSON.stringify({ Ref: aliasId }));
+    expect(integrationUris).not.toContain(JSON.stringify({ 'Fn::GetAtt': [s.blockingId, 'Arn'] }));
+    // API Gateway may invoke the alias, for each blocking route.
+    s.template.hasResourceProperties('AWS::Lambda::Permission', { FunctionName: { Ref: aliasId }, Principal: 'apigateway.amazonaws.com' });
+  });
+
+  it.each([['-1'], ['1001'], ['two']])('rejects provisionedConcurrency=%s with a clear message', (value) => {
+    // Prepare
+    const root = makeProject({ blocking: ['user.pre_create.ts'] });
+
+    // Act
+    const construct = () => synth(root, { provisionedConcurrency: value });
+
+    // Assess
+    expect(construct).toThrow(StackConfigError);
+    expect(construct).toThrow(/provisionedConcurrency must be an integer/);
   });
 });

@@ -4,17 +4,21 @@ import { Arn, ArnFormat, Aws, CfnOutput, CfnRule, Duration, Fn, Stack, Tags, typ
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode, LogLevel as EsbuildLogLevel } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct, Node } from 'constructs';
 import { BLOCKING_PATH_PREFIX, DEFAULTS, NON_BLOCKING_PATH } from '../shared/core/constants';
 import { ENV } from '../shared/core/config';
 import { renderHookConfig } from '../shared/core/hook-config';
 import { findHandlerFiles, type HandlerFile } from '../shared/discovery/handler-files';
-import { writeLambdaEntry } from '../shared/discovery/lambda-entry';
+import { writeLambdaEntry, type LambdaEntryKind } from '../shared/discovery/lambda-entry';
+import { QUEUE_ENV } from '../shared/queue/config';
+import { RETRY_DEFAULTS, retrySchedule } from '../shared/queue/retry';
 
 /** The stack name used when the `stackName` context value is not given. */
 export const DEFAULT_STACK_NAME = 'AuthgearWebhooks';
@@ -27,6 +31,18 @@ const AUTHGEAR_BLOCKING_TIMEOUT_MS = 5_000;
 
 /** API Gateway HTTP APIs stop waiting for an integration after 30 s; stop the function just before. */
 const NON_BLOCKING_TIMEOUT = Duration.seconds(29);
+
+/**
+ * The worker runs a batch's handlers side by side, each within NON_BLOCKING_DEADLINE_MS (25 s by
+ * default, 60 s at most), then sets the failed messages' retry delays.
+ */
+const WORKER_TIMEOUT_SECONDS = 90;
+
+/** Messages in a FIFO queue event; 10 is the most SQS returns per receive. */
+const WORKER_BATCH_SIZE = 10;
+
+/** Retention of both queues: the most SQS allows, so a stopped worker loses nothing for two weeks. */
+const QUEUE_RETENTION = Duration.days(14);
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
@@ -90,6 +106,13 @@ export interface AuthgearWebhooksOptions {
    * @default unset: no domain is denied
    */
   readonly deniedEmailDomains?: string | readonly string[];
+  /**
+   * Minutes over which a failing non-blocking event is retried (delays of 30 s doubling up to
+   * 15 min) before it moves to the dead-letter queue; 1–1440. Sets the queue's `maxReceiveCount`
+   * and `RETRY_WINDOW_MINUTES` on the worker.
+   * @default 60 (8 attempts)
+   */
+  readonly retryWindowMinutes?: number;
 }
 
 /** Properties of {@link AuthgearWebhooksStack}. */
@@ -111,6 +134,7 @@ interface ResolvedOptions {
   readonly logLevel: LogLevel | undefined;
   readonly secretCacheTtlSeconds: number | undefined;
   readonly deniedEmailDomains: readonly string[] | undefined;
+  readonly retryWindowMinutes: number;
 }
 
 /** The secret every function reads, however it was obtained. */
@@ -129,9 +153,10 @@ interface WebhookSecret {
 
 /**
  * Authgear webhooks on AWS: one API Gateway HTTP API, one Lambda function for all blocking events
- * (`POST /blocking/<event type>`, one route per file in `functions/blocking/`) and one for
- * non-blocking events (`POST /non-blocking`), and the Secrets Manager secret holding the Authgear
- * webhook signing secret.
+ * (`POST /blocking/<event type>`, one route per file in `functions/blocking/`), a receiver for
+ * non-blocking events (`POST /non-blocking`) that stores each verified event in an SQS FIFO queue,
+ * a worker that runs the non-blocking handlers from that queue with retries and a dead-letter
+ * queue, alarms, and the Secrets Manager secret holding the Authgear webhook signing secret.
  *
  * Environment-agnostic: nothing is looked up in an AWS account, so `cdk synth` works offline.
  *
@@ -148,8 +173,21 @@ export class AuthgearWebhooksStack extends Stack {
   readonly api: HttpApi;
   /** Serves every blocking event type, so the whole login path shares one warm pool. */
   readonly blockingFunction: NodejsFunction;
-  /** Serves `POST /non-blocking`; created even without non-blocking handler files. */
+  /**
+   * Serves `POST /non-blocking`: verifies each event and queues it (the receiver); created even
+   * without non-blocking handler files, so a `"*"` subscription is acknowledged.
+   */
   readonly nonBlockingFunction: NodejsFunction;
+  /** Runs the non-blocking handler files on the queued events. */
+  readonly workerFunction: NodejsFunction;
+  /** The FIFO queue of verified non-blocking events. */
+  readonly queue: sqs.Queue;
+  /** Where events go when their retry window has passed; kept 14 days. */
+  readonly deadLetterQueue: sqs.Queue;
+  /** In alarm while any event is in the dead-letter queue. */
+  readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** In alarm when a worker invocation fails as a whole (a crash or a timeout, not a handler failure). */
+  readonly workerErrorsAlarm: cloudwatch.Alarm;
   /** The secret created by this stack, or undefined when an existing one is used. */
   readonly secret: secretsmanager.Secret | undefined;
 
@@ -181,6 +219,7 @@ export class AuthgearWebhooksStack extends Stack {
     const common = { projectRoot: props.projectRoot, retention: options.logRetentionDays, secret: webhookSecret };
     this.blockingFunction = this.webhookFunction('Blocking', {
       ...common,
+      serve: 'blocking',
       files: files.blocking,
       // Authgear waits 5 s; the handler answers by BLOCKING_DEADLINE_MS (default 4 s), so a longer
       // timeout would only keep a function running that nobody waits for.
@@ -188,17 +227,91 @@ export class AuthgearWebhooksStack extends Stack {
       environment: blockingEnv,
       description: describeFunction('blocking', files.blocking),
     });
+
+    const schedule = retrySchedule(options.retryWindowMinutes);
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      fifo: true,
+      // For FIFO queues the retention restarts when a message is dead-lettered: 14 days from then.
+      retentionPeriod: QUEUE_RETENTION,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    this.queue = new sqs.Queue(this, 'EventQueue', {
+      fifo: true,
+      // The receiver sets the Authgear event id as deduplication id and as group (see shared/queue/sqs.ts).
+      contentBasedDeduplication: false,
+      deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
+      fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+      // Lambda's advice for SQS sources: six times the function timeout. It is also the retry delay
+      // after a worker crash, when the worker could not set one itself.
+      visibilityTimeout: Duration.seconds(6 * WORKER_TIMEOUT_SECONDS),
+      retentionPeriod: QUEUE_RETENTION,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // One receive per attempt, plus one on which the worker only acknowledges a repeat of an event
+      // it already handled (a lost delete) or hands the message back; then SQS dead-letters it.
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: schedule.maxAttempts + 1 },
+    });
+
     this.nonBlockingFunction = this.webhookFunction('NonBlocking', {
       ...common,
+      serve: 'receiver',
       files: files.nonBlocking,
       timeout: NON_BLOCKING_TIMEOUT,
-      environment: runtimeEnv,
-      description: describeFunction('non-blocking', files.nonBlocking),
+      environment: { ...runtimeEnv, [QUEUE_ENV.queueUrl]: this.queue.queueUrl },
+      description: describeFunction('non-blocking receiver', files.nonBlocking),
     });
+    // The receiver may only add messages to this one queue.
+    this.nonBlockingFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }));
+
+    const workerEnv: Record<string, string> = {
+      NODE_OPTIONS: runtimeEnv.NODE_OPTIONS ?? '--enable-source-maps',
+      [QUEUE_ENV.queueUrl]: this.queue.queueUrl,
+      [QUEUE_ENV.retryWindowMinutes]: String(options.retryWindowMinutes),
+    };
+    if (options.logLevel !== undefined) workerEnv[ENV.logLevel] = options.logLevel;
+    this.workerFunction = this.webhookFunction('Worker', {
+      projectRoot: props.projectRoot,
+      retention: options.logRetentionDays,
+      serve: 'worker',
+      files: files.nonBlocking,
+      timeout: Duration.seconds(WORKER_TIMEOUT_SECONDS),
+      environment: workerEnv,
+      description: describeFunction('non-blocking worker', files.nonBlocking),
+    });
+    // What the event source mapping needs (Receive, Delete, GetQueueAttributes) and what the worker
+    // calls itself (ChangeMessageVisibility), on this one queue. No SendMessage: SQS dead-letters.
+    const workerRole = this.workerFunction.role as iam.Role;
+    workerRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+        resources: [this.queue.queueArn],
+      }),
+    );
+    const source = new lambda.EventSourceMapping(this, 'WorkerQueueSource', {
+      target: this.workerFunction,
+      eventSourceArn: this.queue.queueArn,
+      batchSize: WORKER_BATCH_SIZE,
+      // Only the failed messages of a batch are retried, never their neighbours.
+      reportBatchItemFailures: true,
+    });
+    // Lambda checks the role's permissions when it creates the mapping.
+    source.node.addDependency(workerRole);
+
+    const alarms = this.queueAlarms(options.retryWindowMinutes);
+    this.deadLetterAlarm = alarms.deadLetter;
+    this.workerErrorsAlarm = alarms.workerErrors;
 
     this.api = this.httpApi(options.logRetentionDays);
     // One integration per function, shared by its routes: a single AWS::ApiGatewayV2::Integration.
-    const blockingIntegration = new HttpLambdaIntegration('BlockingIntegration', this.blockingFunction);
+    // With `provisionedConcurrency` > 0, the blocking routes call an alias kept that many
+    // environments warm, so no login meets a cold start (BENCHMARKS.md: login-path budget).
+    const provisioned = provisionedConcurrencyFromContext(this.node);
+    const blockingTarget =
+      provisioned > 0
+        ? new lambda.Alias(this, 'BlockingLive', { aliasName: 'live', version: this.blockingFunction.currentVersion, provisionedConcurrentExecutions: provisioned })
+        : this.blockingFunction;
+    const blockingIntegration = new HttpLambdaIntegration('BlockingIntegration', blockingTarget);
     const nonBlockingIntegration = new HttpLambdaIntegration('NonBlockingIntegration', this.nonBlockingFunction);
     // Only the routes that have a handler: anything else is answered 404 by API Gateway without
     // invoking (and paying for) a function.
@@ -208,6 +321,39 @@ export class AuthgearWebhooksStack extends Stack {
     this.api.addRoutes({ path: NON_BLOCKING_PATH, methods: [HttpMethod.POST], integration: nonBlockingIntegration });
 
     this.addOutputs(files.blocking, files.nonBlocking, webhookSecret);
+    this.addQueueOutputs(alarms);
+  }
+
+  /** Alarms without actions: attach an SNS topic or a chat integration to them (README: Durable non-blocking events). */
+  private queueAlarms(retryWindowMinutes: number): { deadLetter: cloudwatch.Alarm; workerErrors: cloudwatch.Alarm; backlog: cloudwatch.Alarm } {
+    const common = {
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      // No data means an idle queue or function, which is fine.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    };
+    const deadLetter = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+      ...common,
+      alarmDescription: `Authgear events are in the dead-letter queue: their handler kept failing for ${retryWindowMinutes} minutes. Fix the cause (worker log, outcome "dead_lettered"), then run: npm run redrive`,
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+    });
+    const workerErrors = new cloudwatch.Alarm(this, 'WorkerErrorsAlarm', {
+      ...common,
+      alarmDescription:
+        'The non-blocking worker failed as a whole (a crash or a timeout, not a handler that threw): its batch is retried after the queue visibility timeout. See the worker log group.',
+      metric: this.workerFunction.metricErrors({ period: Duration.minutes(1), statistic: cloudwatch.Stats.SUM }),
+    });
+    // An event older than the retry window plus 30 minutes means the worker is not consuming at
+    // all (a disabled event source, a broken deploy); after 14 days SQS would delete it.
+    const backlogSeconds = retryWindowMinutes * 60 + 1_800;
+    const backlog = new cloudwatch.Alarm(this, 'QueueBacklogAlarm', {
+      ...common,
+      threshold: backlogSeconds,
+      alarmDescription: `An Authgear event has waited more than ${backlogSeconds / 60} minutes in the queue: the worker is not consuming it. Check the worker function and its event source mapping.`,
+      metric: this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+    });
+    return { deadLetter, workerErrors, backlog };
   }
 
   /** Creates the secret, or references the one named by `secretArn` / `secretName`. */
@@ -251,12 +397,14 @@ export class AuthgearWebhooksStack extends Stack {
   }
 
   private webhookFunction(
-    id: 'Blocking' | 'NonBlocking',
+    id: 'Blocking' | 'NonBlocking' | 'Worker',
     options: {
       readonly projectRoot: string;
+      readonly serve: LambdaEntryKind;
       readonly files: readonly HandlerFile[];
       readonly retention: number;
-      readonly secret: WebhookSecret;
+      /** The worker verifies nothing (only the receiver can queue), so it gets no secret. */
+      readonly secret?: WebhookSecret;
       readonly timeout: Duration;
       readonly environment: Record<string, string>;
       readonly description: string;
@@ -266,7 +414,7 @@ export class AuthgearWebhooksStack extends Stack {
     const entry = writeLambdaEntry({
       projectRoot,
       outDir: join(projectRoot, '.build', 'entries'),
-      serve: id === 'Blocking' ? 'blocking' : 'non-blocking',
+      serve: options.serve,
       files: options.files,
     });
 
@@ -275,13 +423,13 @@ export class AuthgearWebhooksStack extends Stack {
     // the account: this one writes to its own log group and reads the one secret.
     const role = new iam.Role(this, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Runs the Authgear ${id === 'Blocking' ? 'blocking' : 'non-blocking'} webhook function`,
+      description: `Runs the Authgear ${ROLE_PURPOSE[id]} function`,
     });
     logGroup.grantWrite(role);
     // Not secret.grantRead(): that adds DescribeSecret, which the functions never call.
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [options.secret.policyResource] }),
-    );
+    if (options.secret) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [options.secret.policyResource] }));
+    }
 
     const lockFile = join(projectRoot, 'package-lock.json');
     if (!existsSync(lockFile)) throw new StackConfigError(`${lockFile} is missing: run npm install in the project folder first`);
@@ -319,6 +467,11 @@ export class AuthgearWebhooksStack extends Stack {
         // Bundle everything, including the pinned @aws-sdk/client-secrets-manager, rather than
         // relying on whichever SDK version the Lambda runtime happens to ship.
         externalModules: [],
+        // Lambda always passes the role's credentials in the environment, so the SDK's default
+        // chain never gets past its first link there. Bundling only that link (our own module)
+        // leaves out SSO, ini files, process, web identity and metadata providers and their STS/SSO
+        // clients: about 40 % of each bundle and 10 ms of every cold start (BENCHMARKS.md).
+        esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=${join(projectRoot, 'shared', 'adapters', 'lambda-credentials.ts')}` },
         logLevel: EsbuildLogLevel.WARNING,
       },
     });
@@ -397,7 +550,28 @@ export class AuthgearWebhooksStack extends Stack {
       description: 'The hook section for authgear.yaml',
     });
   }
+
+  /** Queue URLs for `npm run redrive`, and the alarms to attach notifications to. */
+  private addQueueOutputs(alarms: Readonly<Record<'deadLetter' | 'workerErrors' | 'backlog', cloudwatch.Alarm>>): void {
+    new CfnOutput(this, 'NonBlockingQueueUrl', { value: this.queue.queueUrl, description: 'SQS FIFO queue of verified non-blocking events (npm run redrive --queue-url)' });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl, description: 'Dead-letter queue: events whose retry window passed, kept 14 days (npm run redrive --dlq-url)' });
+    const described = {
+      deadLetter: ['DeadLetterAlarm', 'Alarm: events are in the dead-letter queue'],
+      workerErrors: ['WorkerErrorsAlarm', 'Alarm: the worker function failed as a whole'],
+      backlog: ['QueueBacklogAlarm', 'Alarm: the worker is not consuming the queue'],
+    } as const;
+    for (const [key, [id, description]] of Object.entries(described) as [keyof typeof described, (typeof described)[keyof typeof described]][]) {
+      new CfnOutput(this, `${id}Name`, { value: alarms[key].alarmName, description });
+      new CfnOutput(this, `${id}Arn`, { value: alarms[key].alarmArn, description });
+    }
+    new CfnOutput(this, 'RedriveCommand', {
+      value: `npm run redrive -- --dry-run --queue-url ${this.queue.queueUrl} --dlq-url ${this.deadLetterQueue.queueUrl}`,
+      description: 'Lists the dead-lettered events; run it again without --dry-run to process them again',
+    });
+  }
 }
+
+const ROLE_PURPOSE = { Blocking: 'blocking webhook', NonBlocking: 'non-blocking webhook receiver', Worker: 'non-blocking event worker' } as const;
 
 /** `oidc.jwt.pre_create` → `OidcJwtPreCreate` (output ids allow letters and digits only). */
 export function pascalCase(eventType: string): string {
@@ -409,7 +583,7 @@ export function pascalCase(eventType: string): string {
 }
 
 /** Lambda descriptions stop at 256 characters; list the events while they fit. */
-function describeFunction(kind: 'blocking' | 'non-blocking', files: readonly HandlerFile[]): string {
+function describeFunction(kind: 'blocking' | 'non-blocking receiver' | 'non-blocking worker', files: readonly HandlerFile[]): string {
   const prefix = `Authgear ${kind} webhooks`;
   const listed = files.length === 0 ? `${prefix} (no handler files: acknowledges every event)` : `${prefix}: ${files.map((f) => f.eventType).join(', ')}`;
   return listed.length <= 256 ? listed : `${prefix} (${files.length} event types)`;
@@ -468,10 +642,18 @@ function resolveOptions(node: Node, props: AuthgearWebhooksOptions): ResolvedOpt
     throw new StackConfigError(`secretCacheTtlSeconds must be an integer from 0 to 86400 (got ${secretCacheTtlSeconds})`);
   }
 
+  const retryWindowMinutes = optionalInteger(pick('retryWindowMinutes'), 'retryWindowMinutes') ?? RETRY_DEFAULTS.windowMinutes;
+  if (retryWindowMinutes < RETRY_DEFAULTS.minWindowMinutes || retryWindowMinutes > RETRY_DEFAULTS.maxWindowMinutes) {
+    throw new StackConfigError(
+      `retryWindowMinutes must be an integer from ${RETRY_DEFAULTS.minWindowMinutes} to ${RETRY_DEFAULTS.maxWindowMinutes} (got ${retryWindowMinutes}; the default is ${RETRY_DEFAULTS.windowMinutes})`,
+    );
+  }
+
   return {
     secretArn,
     secretName,
     logRetentionDays,
+    retryWindowMinutes,
     blockingDeadlineMs,
     logLevel: rawLevel as LogLevel | undefined,
     secretCacheTtlSeconds,
@@ -506,4 +688,22 @@ function domainList(value: unknown): readonly string[] | undefined {
     throw new StackConfigError(`deniedEmailDomains must list domain names such as mailinator.com, without "@" (invalid: ${invalid.join(', ')})`);
   }
   return domains.length === 0 ? undefined : domains;
+}
+
+/** The most environments `provisionedConcurrency` may keep warm (Lambda's default account concurrency is 1000). */
+const MAX_PROVISIONED_CONCURRENCY = 1000;
+
+/**
+ * Reads the `provisionedConcurrency` context value: how many environments of the blocking function
+ * to keep initialized. 0 (the default) keeps the stack as it is; more adds an alias with that much
+ * provisioned concurrency, which the blocking routes then call. It is billed while deployed.
+ *
+ * @throws StackConfigError when it is not an integer from 0 to 1000.
+ */
+export function provisionedConcurrencyFromContext(node: Node): number {
+  const value = optionalInteger(node.tryGetContext('provisionedConcurrency'), 'provisionedConcurrency') ?? 0;
+  if (value < 0 || value > MAX_PROVISIONED_CONCURRENCY) {
+    throw new StackConfigError(`provisionedConcurrency must be an integer from 0 (off) to ${MAX_PROVISIONED_CONCURRENCY} (got ${value})`);
+  }
+  return value;
 }

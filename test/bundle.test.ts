@@ -1,7 +1,8 @@
 /**
  * The one test that bundles for real: synthesizes this project's stack with esbuild, then runs each
  * bundled index.mjs in a fresh `node` process with a clean environment, against a local fake
- * Secrets Manager, feeding it API Gateway HTTP API (payload format 2.0) events.
+ * Secrets Manager and a local fake SQS, feeding it API Gateway HTTP API (payload format 2.0)
+ * events, or SQS events for the worker.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,9 @@ import { AuthgearWebhooksStack } from '../infra/stack';
 import { VECTOR_SECRET, vector } from './fixtures/authgear-vectors';
 import { authgearHeaders, trickyPreCreateBody } from './fixtures/go-json';
 import { startFakeSecretsManager, type FakeSecretsManager } from './support/secrets-manager-server';
+import { fakeSqsClient, toSqsRecord } from './support/sqs-event-source';
+import { startFakeSqs, type FakeSqs, type FakeSqsQueue } from './support/sqs-server';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
@@ -139,12 +143,23 @@ function messages(stream: Readable): () => Promise<Record<string, unknown>> {
   };
 }
 
-/** Starts the bundle in a fresh process, waits for its init-time secret fetch, then sends `events`. */
-async function runBundle(options: { bundle: string; driver: string; fake: FakeSecretsManager; secretId: string; events: unknown[] }): Promise<ProcessRun> {
+/**
+ * Starts the bundle in a fresh process, waits for its init-time secret fetch (when it reads a
+ * secret: the worker does not), then sends `events`.
+ */
+async function runBundle(options: {
+  bundle: string;
+  driver: string;
+  fake: FakeSecretsManager;
+  secretId: string | undefined;
+  events: unknown[];
+  env?: Record<string, string>;
+}): Promise<ProcessRun> {
   const env = {
     PATH: process.env.PATH ?? '',
     ...options.fake.env(),
-    AUTHGEAR_WEBHOOK_SECRET_ID: options.secretId,
+    ...options.env,
+    ...(options.secretId ? { AUTHGEAR_WEBHOOK_SECRET_ID: options.secretId } : {}),
     NODE_OPTIONS: '--enable-source-maps',
     // The signed vectors are from August 2026, older than the default MAX_EVENT_AGE_SECONDS.
     MAX_EVENT_AGE_SECONDS: '0',
@@ -162,17 +177,17 @@ async function runBundle(options: { bundle: string; driver: string; fake: FakeSe
     // No request has been sent yet: a GetSecretValue now can only come from the function's init.
     const deadline = Date.now() + 10_000;
     let firstFetch = options.fake.calls.find((c) => c.secretId === options.secretId);
-    while (!firstFetch && Date.now() < deadline) {
+    while (options.secretId && !firstFetch && Date.now() < deadline) {
       await sleep(20);
       firstFetch = options.fake.calls.find((c) => c.secretId === options.secretId);
     }
-    if (!firstFetch) throw new Error(`no GetSecretValue during init:\n${output}`);
+    if (options.secretId && !firstFetch) throw new Error(`no GetSecretValue during init:\n${output}`);
 
     (child.stdin as Writable).end(JSON.stringify(options.events));
     const { results } = (await next()) as { results: Invocation[] };
     const code = await exited;
     if (code !== 0) throw new Error(`driver exited with ${code}:\n${output}`);
-    return { readyAt: ready.at as number, firstFetchAt: firstFetch.at, invocations: results, output };
+    return { readyAt: ready.at as number, firstFetchAt: firstFetch?.at ?? Number.NaN, invocations: results, output };
   } finally {
     child.kill();
   }
@@ -183,12 +198,14 @@ const STACK_FRAME = /\bat\s+(?:async\s+)?\S+\s+\(|\bat\s+\S+:\d+:\d+/;
 describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manager)', () => {
   const tempDirs: string[] = [];
   let fake: FakeSecretsManager;
+  let sqs: FakeSqs;
   let driver: string;
-  const assetDir: { blocking: string; nonBlocking: string } = { blocking: '', nonBlocking: '' };
+  const assetDir: { blocking: string; nonBlocking: string; worker: string } = { blocking: '', nonBlocking: '', worker: '' };
 
   beforeAll(async () => {
     // Prepare
     fake = await startFakeSecretsManager();
+    sqs = await startFakeSqs();
     fake.setSecret(BLOCKING_SECRET_ARN, VECTOR_SECRET);
     fake.setSecret(NON_BLOCKING_SECRET_ARN, VECTOR_SECRET);
     const work = mkdtempSync(join(tmpdir(), 'authgear-bundle-test-'));
@@ -212,10 +229,12 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
     };
     assetDir.blocking = assetOf(stack.blockingFunction);
     assetDir.nonBlocking = assetOf(stack.nonBlockingFunction);
+    assetDir.worker = assetOf(stack.workerFunction);
   }, 300_000);
 
   afterAll(async () => {
     await fake?.close();
+    await sqs?.close();
     for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -236,13 +255,19 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       expect(code).toMatch(/export\s*\{[^}]*\bas handler\s*\}/);
       expect(code).not.toMatch(/\bmodule\.exports\s*=/);
       expect(code).not.toMatch(/from\s*["']@aws-sdk\//); // bundled, not taken from the runtime
-      expect(code).toContain('GetSecretValue');
+      // Each function carries the SDK clients it calls, and only those.
+      if (kind === 'worker') expect(code).not.toContain('GetSecretValue');
+      else expect(code).toContain('GetSecretValue');
+      if (kind === 'blocking') expect(code).not.toContain('AmazonSQS');
+      else expect(code).toContain('AmazonSQS');
       // Minified: long lines, next to no indentation (the few newlines left are inside string literals).
       expect(code.length / lines.length).toBeGreaterThan(1000);
       expect(lines.filter((line) => /^\s{2,}\S/.test(line)).length).toBeLessThan(20);
       expect(code.trimEnd().endsWith('//# sourceMappingURL=index.mjs.map')).toBe(true);
       expect(map.version).toBe(3);
-      expect(map.sources.some((s) => s.endsWith('shared/adapters/lambda.ts'))).toBe(true);
+      expect(map.sources.some((s) => s.endsWith(kind === 'worker' ? 'shared/adapters/sqs-worker.ts' : 'shared/adapters/lambda.ts'))).toBe(true);
+      // The receiver queues events; their handler code lives in the worker only.
+      expect(map.sources.some((s) => s.endsWith('functions/non-blocking/user.created.ts'))).toBe(kind === 'worker');
       expect((map.sourcesContent ?? []).every((c) => c === null)).toBe(true);
       expect(existsSync(join(dir, 'node_modules'))).toBe(false);
     }
@@ -358,23 +383,58 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
     });
   });
 
-  describe('non-blocking bundle', () => {
+  describe('non-blocking receiver bundle', () => {
     const created = vector('user.created');
     const future = JSON.stringify({ id: '000000000000bd99', seq: 48537, type: 'something.new', payload: { anything: [1, 2, 3] }, context: { timestamp: 1787290000, user_id: null } });
+    const signedCreated = () => httpApiEvent({ path: '/non-blocking', body: created.body, headers: { 'x-authgear-body-signature': created.signature } });
+    // The first SendMessage attempts fail (SQS unavailable); then SQS recovers.
     const requests = [
-      httpApiEvent({ path: '/non-blocking', body: created.body, headers: { 'x-authgear-body-signature': created.signature } }),
+      signedCreated(),
+      signedCreated(),
       httpApiEvent({ path: '/non-blocking', body: future, headers: authgearHeaders(future, VECTOR_SECRET) }),
+      signedCreated(),
     ];
     let run: ProcessRun;
+    let queue: FakeSqsQueue;
 
     beforeAll(async () => {
+      // Prepare
+      queue = sqs.createQueue('receiver-bundle.fifo', { deduplicationScope: 'messageGroup' });
+      sqs.failNext('SendMessage', 3);
+
       // Act
-      run = await runBundle({ bundle: join(assetDir.nonBlocking, 'index.mjs'), driver, fake, secretId: NON_BLOCKING_SECRET_ARN, events: requests });
+      run = await runBundle({
+        bundle: join(assetDir.nonBlocking, 'index.mjs'),
+        driver,
+        fake,
+        secretId: NON_BLOCKING_SECRET_ARN,
+        events: requests,
+        env: { ...sqs.env(), NON_BLOCKING_QUEUE_URL: queue.url },
+      });
     }, 60_000);
 
-    it('acknowledges user.created and an unknown future event type with 200', () => {
+    it('answers 503 while SQS cannot store the event, after the SDK tried three times', () => {
       // Assess
-      expect(run.invocations.map((i) => i.response?.statusCode)).toEqual([200, 200]);
+      expect(run.invocations[0]?.response).toMatchObject({ statusCode: 503, body: '{"error":"service unavailable"}' });
+      expect(run.output).toContain('"reason":"queue_unavailable"');
+    });
+
+    it('answers 200 to a signed user.created only after a SendMessage with the raw body, keyed by the event id', () => {
+      // Act
+      const sends = sqs.calls.filter((c) => c.operation === 'SendMessage' && c.input.QueueUrl === queue.url);
+
+      // Assess
+      expect(run.invocations[1]?.response?.statusCode).toBe(200);
+      expect(sends.map((c) => c.status)).toEqual([500, 500, 500, 200, 200]);
+      expect(sends[3]?.input).toMatchObject({ MessageBody: created.body, MessageDeduplicationId: '000000000000bc56', MessageGroupId: '000000000000bc56' });
+      expect(sends[3]?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 /);
+      expect(sqs.messages(queue.name).map((m) => m.body)).toEqual([created.body]);
+    });
+
+    it('acknowledges an unknown future event type with 200 without queueing it, and a repeat without storing it twice', () => {
+      // Assess
+      expect(run.invocations.slice(2).map((i) => i.response?.statusCode)).toEqual([200, 200]);
+      expect(sqs.messages(queue.name)).toHaveLength(1);
       for (const invocation of run.invocations) expect(invocation.response?.body).not.toMatch(STACK_FRAME);
     });
 
@@ -386,6 +446,56 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       expect(calls).toHaveLength(1);
       expect(run.firstFetchAt).toBeLessThanOrEqual(run.invocations[0]?.startedAt ?? 0);
       expect(run.firstFetchAt).toBeLessThan(run.invocations[0]?.completedAt ?? 0);
+    });
+  });
+
+  describe('non-blocking worker bundle', () => {
+    const created = vector('user.created');
+    let run: ProcessRun;
+    let queue: FakeSqsQueue;
+    let records: ReturnType<typeof toSqsRecord>[];
+    let secretCallsBefore = 0;
+
+    beforeAll(async () => {
+      // Prepare: two queued messages, received as Lambda's event source would receive them.
+      queue = sqs.createQueue('worker-bundle.fifo', { visibilityTimeoutSeconds: 540 });
+      const client = fakeSqsClient(sqs);
+      await client.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: created.body, MessageGroupId: 'a', MessageDeduplicationId: 'a' }));
+      await client.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'not an event', MessageGroupId: 'b', MessageDeduplicationId: 'b' }));
+      const received = await client.send(new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }));
+      records = (received.Messages ?? []).map((m) => toSqsRecord(m, queue));
+      client.destroy();
+      secretCallsBefore = fake.calls.length;
+
+      // Act
+      run = await runBundle({
+        bundle: join(assetDir.worker, 'index.mjs'),
+        driver,
+        fake,
+        secretId: undefined,
+        events: [{ Records: records }],
+        env: { ...sqs.env(), NON_BLOCKING_QUEUE_URL: queue.url, RETRY_WINDOW_MINUTES: '60' },
+      });
+    }, 60_000);
+
+    it('runs the user.created handler file on the queued event and reports only the broken message as failed', () => {
+      // Assess
+      expect(records).toHaveLength(2);
+      expect(run.invocations[0]?.thrown).toBeUndefined();
+      expect(run.invocations[0]?.response).toEqual({ batchItemFailures: [{ itemIdentifier: records[1]?.messageId }] });
+      expect(run.output).toContain('"msg":"new user"');
+      expect(run.output).toContain('"outcome":"handled"');
+    });
+
+    it('releases the broken message at once so SQS dead-letters it, and reads no secret', () => {
+      // Act
+      const changes = sqs.calls.filter((c) => c.operation === 'ChangeMessageVisibilityBatch' && c.input.QueueUrl === queue.url);
+
+      // Assess
+      expect(changes).toHaveLength(1);
+      expect(changes[0]?.input.Entries).toEqual([{ Id: 'm0', ReceiptHandle: records[1]?.receiptHandle, VisibilityTimeout: 0 }]);
+      expect(sqs.messages(queue.name).find((m) => m.body === 'not an event')?.visibleAt).toBeLessThanOrEqual(Date.now());
+      expect(fake.calls).toHaveLength(secretCallsBefore);
     });
   });
 });

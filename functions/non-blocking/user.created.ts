@@ -1,6 +1,7 @@
 /**
  * Runs after a user is created. Replace the log line with your own sync (CRM, database, …).
- * Throwing makes the delivery fail with a 5xx and an error log.
+ * Throwing makes the event retry later (30 s, then doubling up to 15 min, for an hour), then
+ * it waits in the dead-letter queue for `npm run redrive`.
  */
 import { defineNonBlockingHandler } from '../../shared';
 

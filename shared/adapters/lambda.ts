@@ -3,6 +3,7 @@ import { createWebhookApp, type WebhookApp } from '../core/app';
 import { assembleHandlers, type LoadedHandlerModule } from '../core/assemble';
 import { ConfigError, ENV, readConfig } from '../core/config';
 import { createJsonLogger, type Logger } from '../core/logger';
+import type { NonBlockingQueue } from '../core/queued';
 import { SecretStore, type SecretSource } from '../core/secret';
 import { secretsManagerSource } from '../core/secrets-manager';
 
@@ -17,6 +18,8 @@ export interface LambdaHandlerOptions {
   readonly logger?: Logger;
   /** Defaults to Secrets Manager with `AUTHGEAR_WEBHOOK_SECRET_ID`. */
   readonly secretSource?: SecretSource;
+  /** With `serve: 'non-blocking'`: queue verified events instead of running handlers (see `lambda-receiver.ts`). */
+  readonly nonBlockingQueue?: NonBlockingQueue;
 }
 
 export type LambdaHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -52,7 +55,7 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandle
   }
   const secrets = new SecretStore({ source, logger, ttlMs: config.secretCacheTtlMs, refreshIntervalMs: config.secretRefreshIntervalMs });
   secrets.prime();
-  const app: WebhookApp = createWebhookApp({ handlers, secrets, config, logger });
+  const app: WebhookApp = createWebhookApp({ handlers, secrets, config, logger, ...(options.nonBlockingQueue ? { nonBlockingQueue: options.nonBlockingQueue } : {}) });
 
   return async (event) => {
     const response = await app.handle({

@@ -1,12 +1,15 @@
 import { BLOCKING_PATH_PREFIX, NON_BLOCKING_PATH, SIGNATURE_HEADER, isBlockingEventType, isNonBlockingEventType } from './constants';
 import type { BlockingEventType } from './constants';
 import type { RuntimeConfig } from './config';
+import { parseEnvelope } from './envelope';
 import { SecretUnavailableError } from './errors';
 import type { EventEnvelope } from './events';
-import type { BlockingHandler, HandlerContext, HandlerSet, NonBlockingHandler } from './handler';
+import type { BlockingHandler, HandlerSet, NonBlockingHandler } from './handler';
 import { ReplayGuard, checkFreshness } from './freshness';
 import { describeError, type LogFields, type Logger } from './logger';
+import type { NonBlockingQueue } from './queued';
 import { checkBlockingResponse } from './responses';
+import { DeadlineExceeded, runHandler, runNonBlockingHandler, withTimeout } from './run-handler';
 import type { SecretStore } from './secret';
 import { checkSignatureFormat, readHeader, verifySignature, type HeaderBag } from './verify';
 
@@ -43,6 +46,12 @@ export interface WebhookAppOptions {
   readonly logger: Logger;
   /** Clock, replaceable in tests. */
   readonly now?: () => number;
+  /**
+   * When set, `/non-blocking` queues each verified event of `nonBlockingQueue.eventTypes` and
+   * answers 200 once it is stored (503 if it cannot be), instead of running its handler. The
+   * queue's consumer runs the handlers (see `queued.ts`).
+   */
+  readonly nonBlockingQueue?: NonBlockingQueue;
 }
 
 export interface WebhookApp {
@@ -56,8 +65,6 @@ export interface WebhookApp {
 export const blockingPath = (eventType: BlockingEventType): string => `${BLOCKING_PATH_PREFIX}${eventType}`;
 
 const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json' });
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
 const reply = (status: number, body: unknown, extraHeaders?: Record<string, string>): WebhookResponse => ({
   status,
   headers: extraHeaders ? { ...JSON_HEADERS, ...extraHeaders } : JSON_HEADERS,
@@ -93,7 +100,8 @@ interface Outcome {
  * Order of checks: route (404), method (405), size (413), signature form (401, no secret needed),
  * secret (503), signature (401, after one rate-limited re-fetch for a rotated secret), envelope (400),
  * freshness of `context.timestamp` (401), repeated blocking id when enabled (401), route/type match
- * (400), then the handler.
+ * (400), then the handler, or with `nonBlockingQueue` the queue for a non-blocking event (503 when
+ * it cannot store it).
  *
  * @example
  * ```ts
@@ -102,16 +110,20 @@ interface Outcome {
  * ```
  */
 export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
-  const { handlers, secrets, config, logger } = options;
+  const { handlers, secrets, config, logger, nonBlockingQueue: queue } = options;
   const now = options.now ?? Date.now;
+  const queuedTypes: ReadonlySet<string> = new Set(queue?.eventTypes ?? handlers.nonBlocking?.keys() ?? []);
 
   const routes: RouteInfo[] = [];
   for (const eventType of handlers.blocking?.keys() ?? []) {
     routes.push({ method: 'POST', path: blockingPath(eventType), route: { kind: 'blocking', eventType } });
   }
-  if (handlers.nonBlocking) routes.push({ method: 'POST', path: NON_BLOCKING_PATH, route: { kind: 'non-blocking' } });
+  if (handlers.nonBlocking || queue) routes.push({ method: 'POST', path: NON_BLOCKING_PATH, route: { kind: 'non-blocking' } });
   const byPath = new Map(routes.map((r) => [r.path, r.route] as const));
-  const replays = config.rejectRepeatedBlockingEvents ? new ReplayGuard(Math.max(config.maxEventAgeSeconds, 60) * 1000) : undefined;
+  // Remember an id for as long as its event can still pass the freshness check: its age limit,
+  // plus the skew it may have been stamped ahead by, plus a second of rounding.
+  const replayWindowMs = (Math.max(config.maxEventAgeSeconds, 60) + config.maxClockSkewSeconds + 1) * 1000;
+  const replays = config.rejectRepeatedBlockingEvents ? new ReplayGuard(replayWindowMs) : undefined;
 
   async function process(request: WebhookRequest, started: number, log: LogFields): Promise<Outcome> {
     const route = byPath.get(request.path);
@@ -180,38 +192,34 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
       return rejected(WRONG_ROUTE, 'route_type_mismatch', `blocking event ${event.type} was sent to the non-blocking URL: point its hook entry at /blocking/${event.type}`);
     }
     const handler = isNonBlockingEventType(event.type) ? handlers.nonBlocking?.get(event.type) : undefined;
-    if (!handler) {
+    if (queue ? !queuedTypes.has(event.type) : !handler) {
       return { response: RECEIVED, outcome: 'ignored', level: 'debug', message: isNonBlockingEventType(event.type) ? 'no handler for this event type' : 'unknown event type acknowledged' };
     }
-    return runNonBlocking(handler, event, started + config.nonBlockingDeadlineMs, log);
+    if (queue) return enqueue(queue, event, request.body, started + config.nonBlockingDeadlineMs);
+    return runNonBlocking(handler as NonBlockingHandler, event, started + config.nonBlockingDeadlineMs, log);
   }
 
-  /**
-   * Runs a handler with a deadline. Resolves with its value, or rejects with what it threw or with
-   * {@link DeadlineExceeded}. The signal aborts at the deadline or once the handler is done.
-   */
-  async function runHandler<R>(call: (context: HandlerContext) => R | Promise<R>, deadline: number, log: LogFields): Promise<R> {
-    const controller = new AbortController();
-    const context: HandlerContext = { logger: childLogger(log), signal: controller.signal, deadline };
-    const handlerStarted = now();
+  /** Stores a verified event for the queue's consumer; 200 only once it is stored. */
+  async function enqueue(target: NonBlockingQueue, event: EventEnvelope, rawBody: Uint8Array, deadline: number): Promise<Outcome> {
     try {
-      const remaining = deadline - handlerStarted;
-      if (remaining <= 0) throw new DeadlineExceeded();
       // A microtask, so a synchronous throw is handled like a rejection.
-      return await withTimeout(Promise.resolve().then(() => call(context)), remaining, () => {
-        controller.abort(new DeadlineExceeded());
-        return new DeadlineExceeded();
-      });
-    } finally {
-      log.handler_ms = now() - handlerStarted;
-      controller.abort();
+      await withTimeout(Promise.resolve().then(() => target.enqueue(event, rawBody)), deadline - now(), () => new Error(`the queue did not answer within NON_BLOCKING_DEADLINE_MS (${config.nonBlockingDeadlineMs} ms)`));
+      return { response: RECEIVED, outcome: 'queued', level: 'info', message: 'non-blocking event queued' };
+    } catch (error) {
+      return {
+        response: UNAVAILABLE,
+        outcome: 'rejected',
+        level: 'error',
+        message: 'the event could not be queued, so it was refused with 503 (Authgear logs the failure and does not resend)',
+        fields: { reason: 'queue_unavailable', ...describeError(error) },
+      };
     }
   }
 
   async function runBlocking(handler: BlockingHandler, event: EventEnvelope, deadline: number, log: LogFields): Promise<Outcome> {
     let failure: { reason: string; message: string; fields?: LogFields };
     try {
-      const result = await runHandler((context) => handler.handle(event as never, context), deadline, log);
+      const result = await runHandler((context) => handler.handle(event as never, context), deadline, log, { logger, now });
       const serialised = serialise(result);
       if (serialised === undefined) {
         failure = { reason: 'invalid_response', message: 'handler returned nothing, or a value that is not JSON' };
@@ -241,26 +249,9 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
   }
 
   async function runNonBlocking(handler: NonBlockingHandler, event: EventEnvelope, deadline: number, log: LogFields): Promise<Outcome> {
-    try {
-      await runHandler((context) => handler.handle(event as never, context), deadline, log);
-      return { response: RECEIVED, outcome: 'handled', level: 'info', message: 'non-blocking event handled' };
-    } catch (error) {
-      const fields =
-        error instanceof DeadlineExceeded
-          ? { reason: 'deadline_exceeded', error_message: `handler did not finish within NON_BLOCKING_DEADLINE_MS (${config.nonBlockingDeadlineMs} ms)` }
-          : { reason: 'handler_threw', ...describeError(error) };
-      return { response: HANDLER_FAILED, outcome: 'handler_failed', level: 'error', message: 'non-blocking handler failed', fields };
-    }
-  }
-
-  function childLogger(fields: LogFields): Logger {
-    const base = { event_id: fields.event_id, event_type: fields.event_type };
-    return {
-      debug: (msg, extra) => logger.debug(msg, { ...base, ...extra }),
-      info: (msg, extra) => logger.info(msg, { ...base, ...extra }),
-      warn: (msg, extra) => logger.warn(msg, { ...base, ...extra }),
-      error: (msg, extra) => logger.error(msg, { ...base, ...extra }),
-    };
+    const run = await runNonBlockingHandler(handler, event, { deadline, deadlineMs: config.nonBlockingDeadlineMs, log, logger, now });
+    if (run.ok) return { response: RECEIVED, outcome: 'handled', level: 'info', message: 'non-blocking event handled' };
+    return { response: HANDLER_FAILED, outcome: 'handler_failed', level: 'error', message: 'non-blocking handler failed', fields: run.fields };
   }
 
   return {
@@ -288,10 +279,6 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
   };
 }
 
-class DeadlineExceeded extends Error {
-  override readonly name = 'DeadlineExceeded';
-}
-
 const rejected = (response: WebhookResponse, reason: string, message: string): Outcome => ({
   response,
   outcome: 'rejected',
@@ -308,38 +295,6 @@ const SIGNATURE_HINTS = {
   mismatch:
     'signature does not match: check that the stored secret is exactly the one shown in the Authgear portal, and that nothing between Authgear and this function re-encodes or re-serialises the body',
 } as const;
-
-/** Parses and checks the envelope; `undefined` for anything that is not an Authgear event. */
-function parseEnvelope(body: Uint8Array): EventEnvelope | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(decoder.decode(body));
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const e = value as Record<string, unknown>;
-  if (typeof e.type !== 'string' || e.type === '' || typeof e.id !== 'string') return undefined;
-  if (!isObject(e.payload) || !isObject(e.context) || typeof e.context.timestamp !== 'number') return undefined;
-  return value as EventEnvelope;
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Settles like `promise`, or rejects with `onTimeout()` after `ms`. */
-async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(onTimeout()), Math.max(0, ms));
-      }),
-    ]);
-  } finally {
-    if (timer) clearTimeout(timer);
-  }
-}
 
 function serialise(value: unknown): string | undefined {
   try {

@@ -17,7 +17,7 @@ export interface HandlerContext {
   readonly logger: Logger;
   /** Aborted when the blocking deadline passes; hand it to `fetch` and SDK calls so they stop too. */
   readonly signal: AbortSignal;
-  /** Epoch milliseconds by which a blocking answer must be ready. */
+  /** Epoch milliseconds by which a blocking answer must be ready, or a non-blocking attempt done. */
   readonly deadline: number;
 }
 
@@ -84,7 +84,10 @@ export function defineBlockingHandler<T extends BlockingEventType>(
 
 /**
  * Declares the handler of a non-blocking event. Put it in `functions/non-blocking/<event type>.ts`
- * as the default export. Throwing makes the delivery fail with a 5xx and an error log.
+ * as the default export. It runs from a queue after Authgear got its 200: throwing (or missing
+ * `NON_BLOCKING_DEADLINE_MS`) makes the event retry with growing delays, and after the retry
+ * window it goes to the dead-letter queue. Each event `id` is handled successfully once; see the
+ * README, "Durable non-blocking events", for the exact guarantee.
  *
  * @example
  * ```ts

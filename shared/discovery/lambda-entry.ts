@@ -3,37 +3,72 @@ import { join } from 'node:path';
 import type { HandlerFile } from './handler-files';
 
 /**
- * Writes the entry module of one Lambda function: it imports every handler file of its kind and
- * hands them to the Lambda adapter. Generated at synth time, so adding a handler file is the only
- * step to add a handler.
+ * Which function an entry is for:
+ * - `blocking`: every blocking handler file, behind `POST /blocking/<event type>`;
+ * - `receiver`: `POST /non-blocking`, which verifies and queues events; it imports no handler
+ *   file, only the list of types worth queueing;
+ * - `worker`: every non-blocking handler file, fed by the SQS queue;
+ * - `non-blocking`: `POST /non-blocking` running the handlers in the request, without a queue.
+ */
+export type LambdaEntryKind = 'blocking' | 'non-blocking' | 'receiver' | 'worker';
+
+/**
+ * Writes the entry module of one Lambda function: it imports the handler files it needs and hands
+ * them to its adapter. Generated at synth time, so adding a handler file is the only step to add a
+ * handler.
  *
- * @returns the absolute path of the written entry.
+ * @returns the absolute path of the written entry, `<outDir>/<serve>.ts`.
+ * @example
+ * ```ts
+ * const entry = writeLambdaEntry({ projectRoot, outDir: join(projectRoot, '.build', 'entries'), serve: 'worker', files: found.nonBlocking });
+ * ```
  */
 export function writeLambdaEntry(options: {
   readonly projectRoot: string;
   readonly outDir: string;
-  readonly serve: 'blocking' | 'non-blocking';
+  readonly serve: LambdaEntryKind;
   readonly files: readonly HandlerFile[];
 }): string {
-  const { projectRoot, outDir, serve, files } = options;
-  const adapter = join(projectRoot, 'shared', 'adapters', 'lambda.ts');
-  const lines = [
-    '// Generated at synth time from the files in functions/. Do not edit.',
-    `import { createLambdaHandler } from ${JSON.stringify(adapter)};`,
-    ...files.map((f, i) => `import h${i} from ${JSON.stringify(f.path)};`),
-    '',
-    'export const handler = createLambdaHandler({',
-    `  serve: ${JSON.stringify(serve)},`,
-    '  modules: [',
-    ...files.map(
-      (f, i) => `    { file: ${JSON.stringify(f.file)}, kind: ${JSON.stringify(f.kind)}, eventType: ${JSON.stringify(f.eventType)}, exported: h${i} },`,
-    ),
-    '  ],',
-    '});',
-    '',
-  ];
+  const { outDir, serve } = options;
   mkdirSync(outDir, { recursive: true });
   const entry = join(outDir, `${serve}.ts`);
-  writeFileSync(entry, lines.join('\n'));
+  writeFileSync(entry, entrySource(options));
   return entry;
+}
+
+function entrySource(options: { readonly projectRoot: string; readonly serve: LambdaEntryKind; readonly files: readonly HandlerFile[] }): string {
+  const { projectRoot, serve, files } = options;
+  const adapter = (name: string): string => JSON.stringify(join(projectRoot, 'shared', 'adapters', name));
+  const header = '// Generated at synth time from the files in functions/. Do not edit.';
+  const imports = files.map((f, i) => `import h${i} from ${JSON.stringify(f.path)};`);
+  const modules = [
+    '  modules: [',
+    ...files.map((f, i) => `    { file: ${JSON.stringify(f.file)}, kind: ${JSON.stringify(f.kind)}, eventType: ${JSON.stringify(f.eventType)}, exported: h${i} },`),
+    '  ],',
+  ];
+  switch (serve) {
+    case 'receiver':
+      // Only the type names: the handler code stays out of the receiver's bundle.
+      return [
+        header,
+        `import { createReceiverHandler } from ${adapter('lambda-receiver.ts')};`,
+        '',
+        `export const handler = createReceiverHandler({ eventTypes: ${JSON.stringify(files.map((f) => f.eventType))} });`,
+        '',
+      ].join('\n');
+    case 'worker':
+      return [header, `import { createSqsWorkerHandler } from ${adapter('sqs-worker.ts')};`, ...imports, '', 'export const handler = createSqsWorkerHandler({', ...modules, '});', ''].join('\n');
+    default:
+      return [
+        header,
+        `import { createLambdaHandler } from ${adapter('lambda.ts')};`,
+        ...imports,
+        '',
+        'export const handler = createLambdaHandler({',
+        `  serve: ${JSON.stringify(serve)},`,
+        ...modules,
+        '});',
+        '',
+      ].join('\n');
+  }
 }

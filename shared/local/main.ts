@@ -5,6 +5,7 @@
 import { ConfigError, ENV } from '../core/config';
 import { DEFAULTS } from '../core/constants';
 import { HandlerFileError } from '../core/errors';
+import { removeLocalState, writeLocalState } from '../devtools/local-state';
 import { loadEnvFile } from './env-file';
 import { PortInUseError, startLocalServer, type LocalServer } from './server';
 
@@ -18,11 +19,15 @@ async function main(): Promise<void> {
 
   const server = await startLocalServer({ projectRoot, port: readPort(env.PORT), env });
   process.stdout.write(describe(server));
+  // Lets `npm run send` find this server (and a generated secret) without asking.
+  const stateProblem = writeLocalState(projectRoot, { url: server.url, pid: process.pid, ...('value' in server.secret && server.secret.generated ? { secret: server.secret.value } : {}) });
+  if (stateProblem) process.stderr.write(`note: ${stateProblem}; npm run send then needs --url and --secret\n`);
 
   let stopping = false;
   const stop = (): void => {
     if (stopping) process.exit(0);
     stopping = true;
+    removeLocalState(projectRoot, process.pid);
     server.close().then(
       () => process.exit(0),
       () => process.exit(0),
@@ -61,6 +66,13 @@ function describe(server: LocalServer): string {
   } else {
     lines.push(`Webhook secret: from ${ENV.secret}.`);
   }
+  lines.push('', `Inspector (deliveries, replay, samples): ${server.inspectorUrl}`);
+  const { schedule, speedup } = server.queue;
+  lines.push(
+    '',
+    `Non-blocking events are queued, then handled in the background, as when deployed: a failing handler is retried`,
+    `  ${schedule.maxAttempts - 1} times over ${schedule.windowMinutes} minutes (RETRY_WINDOW_MINUTES), here ${speedup} times faster (LOCAL_RETRY_SPEEDUP), then dead-lettered.`,
+  );
   lines.push('', 'Hook configuration for authgear.yaml (local URLs):', '', server.hookYaml.trimEnd(), '', 'Press Ctrl+C to stop. Request logs follow, one JSON line per request.', '');
   return `${lines.join('\n')}\n`;
 }

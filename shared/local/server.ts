@@ -9,6 +9,10 @@ import { createJsonLogger, type Logger } from '../core/logger';
 import { parseSecretValue, SecretStore, staticSecretSource, type SecretSource } from '../core/secret';
 import { secretsManagerSource } from '../core/secrets-manager';
 import { findHandlerFiles, loadHandlers } from '../discovery/handler-files';
+import { createInspector, INSPECTOR_PATH } from './inspector';
+import { readLocalRetrySpeedup, readRetryWindowMinutes } from '../queue/config';
+import { createLocalQueue, type LocalQueue } from '../queue/local-queue';
+import { retrySchedule } from '../queue/retry';
 
 export interface LocalServerOptions {
   /** The folder that holds `functions/`. */
@@ -39,6 +43,10 @@ export interface LocalServer {
   readonly routes: readonly LocalRoute[];
   /** The `hook:` block of `authgear.yaml` for `http://localhost:<port>`. */
   readonly hookYaml: string;
+  /** The delivery inspector page, e.g. `http://127.0.0.1:3000/_inspector`. */
+  readonly inspectorUrl: string;
+  /** The in-process queue of non-blocking events: retries as deployed, faster (`LOCAL_RETRY_SPEEDUP`). */
+  readonly queue: LocalQueue;
   close(): Promise<void>;
 }
 
@@ -74,15 +82,19 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const { projectRoot, env } = options;
   const host = options.host ?? '127.0.0.1';
   const config = readConfig(env);
-  const logger = options.logger ?? createJsonLogger({ level: config.logLevel });
+  // The inspector (/_inspector) records each delivery with the log lines written for it.
+  const inspector = createInspector({ secrets: () => secrets.get(), maxEventAgeSeconds: config.maxEventAgeSeconds });
+  const logger = inspector.wrapLogger(options.logger ?? createJsonLogger({ level: config.logLevel }));
   const handlers = await loadHandlers(findHandlerFiles(projectRoot));
 
   const { source, secret } = chooseSecret(env);
   const secrets = new SecretStore({ source, logger, ttlMs: config.secretCacheTtlMs, refreshIntervalMs: config.secretRefreshIntervalMs });
   secrets.prime();
 
-  const app = createWebhookApp({ handlers, secrets, config, logger });
-  const server = createServer(createNodeListener(app, { maxBodyBytes: config.maxBodyBytes, logger }));
+  // Non-blocking events go through a queue with the deployed retry schedule, as in the stack.
+  const queue = createLocalQueue({ handlers, config, logger, schedule: retrySchedule(readRetryWindowMinutes(env)), speedup: readLocalRetrySpeedup(env) });
+  const app = createWebhookApp({ handlers, secrets, config, logger, nonBlockingQueue: queue });
+  const server = createServer(inspector.wrapListener(createNodeListener(inspector.wrapApp(app), { maxBodyBytes: config.maxBodyBytes, logger })));
   await listen(server, options.port, host);
   const port = (server.address() as AddressInfo).port;
 
@@ -100,10 +112,13 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     secret,
     routes,
     hookYaml: renderHookConfig(`http://localhost:${port}`, blocking, nonBlocking),
+    inspectorUrl: `${url}${INSPECTOR_PATH}`,
+    queue,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
+        queue.close();
       });
       return closing;
     },
