@@ -5,7 +5,7 @@
  * `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`, the first place the SDK's default chain
  * (`@aws-sdk/credential-provider-node`) looks. The rest of that chain (SSO, shared ini files,
  * `credential_process`, web identity, container and instance metadata, with the STS and SSO
- * clients they load) never runs in Lambda but made up 40 % of each bundle and about 12 ms of every
+ * clients they load) never runs in Lambda but made up 40 % of each bundle and 10–14 ms of every
  * cold start. The stack's bundling aliases `@aws-sdk/credential-provider-node` to this module, so
  * only the bundles change: `npm start` and the tests keep the SDK's full chain.
  *

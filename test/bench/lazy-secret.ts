@@ -1,0 +1,14 @@
+/**
+ * The "lazy fetch" variant of the benchmark: a `SecretStore` whose `prime()` does nothing, so the
+ * first request starts the Secrets Manager call instead of the function's init. Swapped in for
+ * `shared/core/secret.ts` when the benchmark bundles the variant; nothing else changes.
+ */
+import { SecretStore as EagerSecretStore } from '../../shared/core/secret';
+
+export * from '../../shared/core/secret';
+
+export class SecretStore extends EagerSecretStore {
+  override prime(): void {
+    // Deliberately empty: the first get() fetches.
+  }
+}
