@@ -1,114 +1,40 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { App, type CfnElement } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnSecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HandlerFileError } from '../shared/core/errors';
 import { renderHookConfig } from '../shared/core/hook-config';
 import { retrySchedule } from '../shared/queue/retry';
-import { AuthgearWebhooksStack, StackConfigError, pascalCase, type AuthgearWebhooksStackProps } from './stack';
+import { ALARM_IDS } from './alarms';
+import { StackConfigError, pascalCase } from './stack';
+import {
+  CDK_JSON_CONTEXT,
+  REPO_ROOT,
+  actionsOf,
+  allStatements,
+  envOf,
+  flatten,
+  makeProject,
+  removeTempDirs,
+  resourcesOfType,
+  roleOf,
+  statementsOfRole,
+  synth,
+  tempDir,
+} from './test-helpers';
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-/** The same context `cdk synth` gets from cdk.json, so these tests see what a deploy would. */
-const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
-
-/** Skips esbuild: these tests look at the template only (test/bundle.test.ts bundles for real). */
-const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
-
-type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: unknown };
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
-
-const tempRoots: string[] = [];
-
-/** What the durable non-blocking path adds to the outputs. */
+/** What the durable non-blocking path and the alarms add to the outputs. */
 const QUEUE_OUTPUTS = [
   'NonBlockingQueueUrl',
   'DeadLetterQueueUrl',
-  'DeadLetterAlarmName',
-  'DeadLetterAlarmArn',
-  'WorkerErrorsAlarmName',
-  'WorkerErrorsAlarmArn',
-  'QueueBacklogAlarmName',
-  'QueueBacklogAlarmArn',
+  ...Object.values(ALARM_IDS).flatMap((id) => [`${id}Name`, `${id}Arn`]),
+  'AlarmNames',
   'RedriveCommand',
 ];
 
-/** A throwaway project: only the handler file names matter, since nothing is bundled. */
-function makeProject(files: { blocking?: string[]; nonBlocking?: string[] }): string {
-  const root = mkdtempSync(join(tmpdir(), 'authgear-stack-test-'));
-  tempRoots.push(root);
-  for (const [folder, names] of [['blocking', files.blocking ?? []], ['non-blocking', files.nonBlocking ?? []]] as const) {
-    mkdirSync(join(root, 'functions', folder), { recursive: true });
-    for (const name of names) writeFileSync(join(root, 'functions', folder, name), 'export default undefined;\n');
-  }
-  writeFileSync(join(root, 'package-lock.json'), '{"lockfileVersion":3,"packages":{}}\n');
-  return root;
-}
-
-function synth(projectRoot: string, context: Record<string, unknown> = {}, props: Partial<AuthgearWebhooksStackProps> = {}) {
-  const app = new App({ context: { ...CDK_JSON_CONTEXT, ...NO_BUNDLING, ...context } });
-  const stack = new AuthgearWebhooksStack(app, 'TestStack', { projectRoot, ...props });
-  const template = Template.fromStack(stack);
-  const logicalId = (construct: { node: { defaultChild?: unknown } }): string =>
-    stack.getLogicalId(construct.node.defaultChild as CfnFunction);
-  return {
-    stack,
-    template,
-    json: template.toJSON() as { Resources: Record<string, Resource>; Outputs: Record<string, { Value: unknown; Description?: string }>; Rules?: Record<string, unknown> },
-    blockingId: logicalId(stack.blockingFunction),
-    nonBlockingId: logicalId(stack.nonBlockingFunction),
-    workerId: logicalId(stack.workerFunction),
-    queueId: stack.getLogicalId(stack.queue.node.defaultChild as CfnElement),
-    deadLetterQueueId: stack.getLogicalId(stack.deadLetterQueue.node.defaultChild as CfnElement),
-  };
-}
-
-/**
- * Turns a CloudFormation value (string, Ref, GetAtt, Fn::Join) into a string, with `names`
- * standing in for what only a deployment knows. Throws on anything unexpected, so a changed
- * template cannot pass by accident.
- */
-function flatten(value: unknown, names: Record<string, string>): string {
-  if (typeof value === 'string') return value;
-  const v = value as Record<string, unknown>;
-  if (typeof v.Ref === 'string') {
-    const name = names[v.Ref];
-    if (name === undefined) throw new Error(`no stand-in for Ref ${v.Ref}`);
-    return name;
-  }
-  if (Array.isArray(v['Fn::GetAtt'])) {
-    const key = (v['Fn::GetAtt'] as string[]).join('.');
-    const name = names[key];
-    if (name === undefined) throw new Error(`no stand-in for GetAtt ${key}`);
-    return name;
-  }
-  if (Array.isArray(v['Fn::Join'])) {
-    const [separator, parts] = v['Fn::Join'] as [string, unknown[]];
-    return parts.map((p) => flatten(p, names)).join(separator);
-  }
-  throw new Error(`cannot flatten ${JSON.stringify(value)}`);
-}
-
-const resourcesOfType = (json: { Resources: Record<string, Resource> }, type: string): [string, Resource][] =>
-  Object.entries(json.Resources).filter(([, r]) => r.Type === type);
-
-const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
-
-const allStatements = (json: { Resources: Record<string, Resource> }): Statement[] =>
-  resourcesOfType(json, 'AWS::IAM::Policy').flatMap(([, r]) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-
-const envOf = (json: { Resources: Record<string, Resource> }, id: string): Record<string, unknown> =>
-  ((json.Resources[id]?.Properties.Environment as { Variables: Record<string, unknown> }) ?? { Variables: {} }).Variables;
-
-afterAll(() => {
-  for (const root of tempRoots) rmSync(root, { recursive: true, force: true });
-});
+afterAll(removeTempDirs);
 
 describe('AuthgearWebhooksStack with a new secret (two blocking files, one non-blocking)', () => {
   const blockingTypes = ['oidc.jwt.pre_create', 'user.pre_create'];
@@ -390,12 +316,7 @@ describe('AuthgearWebhooksStack durable non-blocking path: queues, worker, alarm
   let s: ReturnType<typeof synth>;
   let root: string;
   const queueArn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
-  const roleOf = (fnId: string): string => ((s.json.Resources[fnId]?.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] ?? '');
-  const statementsOfRole = (roleId: string): Statement[] =>
-    resourcesOfType(s.json, 'AWS::IAM::Policy')
-      .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
-      .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-  const sqsStatements = (fnId: string) => statementsOfRole(roleOf(fnId)).filter((st) => actionsOf(st).some((a) => a.startsWith('sqs:')));
+  const sqsStatements = (fnId: string) => statementsOfRole(s.json, roleOf(s.json, fnId)).filter((st) => actionsOf(st).some((a) => a.startsWith('sqs:')));
 
   beforeAll(() => {
     // Prepare
@@ -452,7 +373,7 @@ describe('AuthgearWebhooksStack durable non-blocking path: queues, worker, alarm
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
-    expect(mappings[0]?.[1].DependsOn).toEqual(expect.arrayContaining([roleOf(s.workerId), expect.stringMatching(/^WorkerRoleDefaultPolicy/)]));
+    expect(mappings[0]?.[1].DependsOn).toEqual(expect.arrayContaining([roleOf(s.json, s.workerId), expect.stringMatching(/^WorkerRoleDefaultPolicy/)]));
   });
 
   it('lets the receiver only SendMessage to the queue, and the worker only receive, delete and change visibility on it', () => {
@@ -468,7 +389,7 @@ describe('AuthgearWebhooksStack durable non-blocking path: queues, worker, alarm
       { Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'], Effect: 'Allow', Resource: queueArn(s.queueId) },
     ]);
     expect(blocking).toEqual([]);
-    expect(statementsOfRole(roleOf(s.workerId)).filter((st) => actionsOf(st).some((a) => a.startsWith('secretsmanager:')))).toEqual([]);
+    expect(statementsOfRole(s.json, roleOf(s.json, s.workerId)).filter((st) => actionsOf(st).some((a) => a.startsWith('secretsmanager:')))).toEqual([]);
     expect(JSON.stringify(allStatements(s.json))).not.toContain(s.deadLetterQueueId);
     for (const st of allStatements(s.json)) {
       for (const action of actionsOf(st)) expect(action).not.toMatch(/\*/);
@@ -478,37 +399,48 @@ describe('AuthgearWebhooksStack durable non-blocking path: queues, worker, alarm
 
   it('alarms on any message in the dead-letter queue, on worker errors, and on a queue nobody consumes', () => {
     // Act
-    const alarms = Object.fromEntries(resourcesOfType(s.json, 'AWS::CloudWatch::Alarm').map(([, a]) => [a.Properties.MetricName as string, a.Properties]));
+    const alarm = (key: 'deadLetter' | 'workerErrors' | 'backlog') => s.json.Resources[s.alarmId(key)]?.Properties;
 
     // Assess
-    expect(Object.keys(alarms).sort()).toEqual(['ApproximateAgeOfOldestMessage', 'ApproximateNumberOfMessagesVisible', 'Errors']);
-    expect(alarms.ApproximateNumberOfMessagesVisible).toMatchObject({
+    expect(alarm('deadLetter')).toMatchObject({
       Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [s.deadLetterQueueId, 'QueueName'] } }],
       Statistic: 'Maximum',
+      Period: 60,
       ComparisonOperator: 'GreaterThanThreshold',
       Threshold: 0,
       EvaluationPeriods: 1,
       TreatMissingData: 'notBreaching',
     });
-    expect(alarms.Errors).toMatchObject({ Namespace: 'AWS/Lambda', Dimensions: [{ Name: 'FunctionName', Value: { Ref: s.workerId } }], Statistic: 'Sum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
-    expect(alarms.ApproximateAgeOfOldestMessage).toMatchObject({ Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [s.queueId, 'QueueName'] } }], Threshold: 5_400 });
-    expect(String(alarms.ApproximateNumberOfMessagesVisible?.AlarmDescription)).toContain('npm run redrive');
+    expect(alarm('workerErrors')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: s.workerId } }],
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect(alarm('backlog')).toMatchObject({
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [s.queueId, 'QueueName'] } }],
+      Threshold: 5_400,
+    });
+    expect(String(alarm('deadLetter')?.AlarmDescription)).toContain('npm run redrive');
   });
 
-  it('outputs the queue URLs, the alarm names and ARNs, and the redrive command', () => {
+  it('outputs the queue URLs, every alarm name and ARN, and the redrive command', () => {
     // Prepare
     const outputs = s.json.Outputs;
-    const alarmId = (name: string) => resourcesOfType(s.json, 'AWS::CloudWatch::Alarm').find(([id]) => id.startsWith(name))?.[0] ?? 'missing';
     const names = { [s.queueId]: 'QUEUE_URL', [s.deadLetterQueueId]: 'DLQ_URL' };
 
     // Assess
     for (const key of QUEUE_OUTPUTS) expect(outputs).toHaveProperty(key);
     expect(outputs.NonBlockingQueueUrl?.Value).toEqual({ Ref: s.queueId });
     expect(outputs.DeadLetterQueueUrl?.Value).toEqual({ Ref: s.deadLetterQueueId });
-    for (const name of ['DeadLetterAlarm', 'WorkerErrorsAlarm', 'QueueBacklogAlarm']) {
-      expect(outputs[`${name}Name`]?.Value).toEqual({ Ref: alarmId(name) });
-      expect(outputs[`${name}Arn`]?.Value).toEqual({ 'Fn::GetAtt': [alarmId(name), 'Arn'] });
+    for (const [key, id] of Object.entries(ALARM_IDS) as [keyof typeof ALARM_IDS, string][]) {
+      expect(outputs[`${id}Name`]?.Value).toEqual({ Ref: s.alarmId(key) });
+      expect(outputs[`${id}Arn`]?.Value).toEqual({ 'Fn::GetAtt': [s.alarmId(key), 'Arn'] });
     }
     expect(flatten(outputs.RedriveCommand?.Value, names)).toBe('npm run redrive -- --dry-run --queue-url QUEUE_URL --dlq-url DLQ_URL');
   });
@@ -579,8 +511,7 @@ describe('AuthgearWebhooksStack input errors', () => {
 
   it('infra/app.ts reports an invalid context value in one message, without a stack trace, and exits 1', () => {
     // Prepare
-    const outdir = mkdtempSync(join(tmpdir(), 'authgear-app-test-'));
-    tempRoots.push(outdir);
+    const outdir = tempDir('authgear-app-test-');
     const env = { PATH: process.env.PATH ?? '', CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ ...CDK_JSON_CONTEXT, blockingDeadlineMs: 5000 }) };
 
     // Act
