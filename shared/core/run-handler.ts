@@ -56,40 +56,137 @@ export interface RunOptions {
   readonly now: () => number;
 }
 
+/** How a handler ended: its value, or what it threw or rejected with ({@link DeadlineExceeded} when it missed its deadline). */
+export type Settled<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: unknown };
+
 /**
- * Runs a handler with a deadline. Resolves with its value, or rejects with what it threw or with
- * {@link DeadlineExceeded}. The context's signal aborts at the deadline or once the handler is done.
+ * Runs a handler with a deadline. Never throws: the outcome says how the handler ended.
  * Sets `log.handler_ms`.
+ *
+ * A handler that answers synchronously (returns a value that is not a promise, or throws) has
+ * answered already, so its outcome comes back at once, without a timer or a promise. Only a
+ * promise (any thenable) is raced against the deadline.
+ *
+ * The context's `logger` and `signal` are made on first read: most handlers use neither, and an
+ * `AbortController` whose signal is read and then aborted costs more than verifying a 4 KiB body.
+ * The signal aborts at the deadline (reason: {@link DeadlineExceeded}) or once the handler is done;
+ * read after that, it comes back already aborted.
  *
  * @example
  * ```ts
- * const answer = await runHandler((context) => handler.handle(event, context), Date.now() + 4_000, log, { logger, now: Date.now });
+ * const run = runHandler((context) => handler.handle(event, context), Date.now() + 4_000, log, { logger, now: Date.now });
+ * const settled = run instanceof Promise ? await run : run;
  * ```
  */
-export async function runHandler<R>(call: (context: HandlerContext) => R | Promise<R>, deadline: number, log: LogFields, options: RunOptions): Promise<R> {
-  const { now } = options;
-  const controller = new AbortController();
-  const context: HandlerContext = { logger: scopedLogger(options.logger, log), signal: controller.signal, deadline };
-  const handlerStarted = now();
+export function runHandler<R>(call: (context: HandlerContext) => R | PromiseLike<R>, deadline: number, log: LogFields, options: RunOptions): Settled<R> | Promise<Settled<R>> {
+  const run = new HandlerRun(options, log);
+  const remaining = deadline - run.started;
+  if (remaining <= 0) {
+    run.end();
+    return { ok: false, error: new DeadlineExceeded() };
+  }
+  let result: R | PromiseLike<R>;
   try {
-    const remaining = deadline - handlerStarted;
-    if (remaining <= 0) throw new DeadlineExceeded();
-    // A microtask, so a synchronous throw is handled like a rejection.
-    return await withTimeout(Promise.resolve().then(() => call(context)), remaining, () => {
-      controller.abort(new DeadlineExceeded());
-      return new DeadlineExceeded();
-    });
-  } finally {
-    log.handler_ms = now() - handlerStarted;
-    controller.abort();
+    result = call(run.context(deadline));
+    // `then` is read inside the try: a getter that throws is the handler failing, as it would be
+    // if the value went through a promise.
+    if (!isThenable(result)) {
+      run.end();
+      return { ok: true, value: result };
+    }
+  } catch (error) {
+    run.end();
+    return { ok: false, error };
+  }
+  return withTimeout(Promise.resolve(result), remaining, () => {
+    run.end(new DeadlineExceeded());
+    return new DeadlineExceeded();
+  }).then(
+    (value): Settled<R> => {
+      run.end();
+      return { ok: true, value };
+    },
+    (error: unknown): Settled<R> => {
+      run.end();
+      return { ok: false, error };
+    },
+  );
+}
+
+/** The state of one handler run. Its signal and scoped logger exist only once the handler reads them. */
+class HandlerRun {
+  readonly started: number;
+  readonly #options: RunOptions;
+  readonly #log: LogFields;
+  #logger: Logger | undefined;
+  #controller: AbortController | undefined;
+  #ended = false;
+  #abortReason: unknown;
+
+  constructor(options: RunOptions, log: LogFields) {
+    this.#options = options;
+    this.#log = log;
+    this.started = options.now();
+  }
+
+  /** The handler's context: `{ logger, signal, deadline }`, the first two read from this run. */
+  context(deadline: number): HandlerContext {
+    // Own enumerable getters, as an object literal with getters would have, so the context keeps
+    // its shape for `{ ...context }` and `Object.keys`; shared descriptors cost a fraction of such
+    // a literal, which V8 builds on a slow path.
+    const context: ContextWithRun & { deadline?: number } = Object.defineProperties({ [RUN]: this }, CONTEXT_GETTERS);
+    context.deadline = deadline;
+    return context as unknown as HandlerContext;
+  }
+
+  logger(): Logger {
+    return (this.#logger ??= scopedLogger(this.#options.logger, this.#log));
+  }
+
+  signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#ended) this.#controller.abort(this.#abortReason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** Records the handler's time and aborts its signal, if it was read; only the first call counts. */
+  end(abortReason?: unknown): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#abortReason = abortReason;
+    this.#log.handler_ms = this.#options.now() - this.started;
+    // Without a reason the signal gets the default AbortError, as `controller.abort()` gives.
+    this.#controller?.abort(abortReason);
   }
 }
+
+const RUN = Symbol('handler run');
+type ContextWithRun = { readonly [RUN]: HandlerRun };
+const CONTEXT_GETTERS: PropertyDescriptorMap = {
+  logger: {
+    get(this: ContextWithRun) {
+      return this[RUN].logger();
+    },
+    enumerable: true,
+    configurable: true,
+  },
+  signal: {
+    get(this: ContextWithRun) {
+      return this[RUN].signal();
+    },
+    enumerable: true,
+    configurable: true,
+  },
+};
 
 /** How a non-blocking handler ended; `fields` say why it failed, for the log line. */
 export type NonBlockingRun = { readonly ok: true } | { readonly ok: false; readonly fields: LogFields };
 
 /**
- * Runs a non-blocking handler under `deadline` and never throws.
+ * Runs a non-blocking handler under `deadline` and never throws; like {@link runHandler}, a
+ * synchronous handler's outcome comes back without a promise.
  *
  * @param deadlineMs the configured budget, only for the failure message.
  * @example
@@ -98,19 +195,25 @@ export type NonBlockingRun = { readonly ok: true } | { readonly ok: false; reado
  * if (!run.ok) logger.error('non-blocking handler failed', run.fields);
  * ```
  */
-export async function runNonBlockingHandler(
+export function runNonBlockingHandler(
   handler: NonBlockingHandler,
   event: EventEnvelope,
   options: RunOptions & { readonly deadline: number; readonly deadlineMs: number; readonly log: LogFields },
-): Promise<NonBlockingRun> {
-  try {
-    await runHandler((context) => handler.handle(event as never, context), options.deadline, options.log, options);
-    return { ok: true };
-  } catch (error) {
+): NonBlockingRun | Promise<NonBlockingRun> {
+  const run = runHandler((context) => handler.handle(event as never, context), options.deadline, options.log, options);
+  const describe = (settled: Settled<void>): NonBlockingRun => {
+    if (settled.ok) return NON_BLOCKING_OK;
+    const { error } = settled;
     const fields =
       error instanceof DeadlineExceeded
         ? { reason: 'deadline_exceeded', error_message: `handler did not finish within NON_BLOCKING_DEADLINE_MS (${options.deadlineMs} ms)` }
         : { reason: 'handler_threw', ...describeError(error) };
     return { ok: false, fields };
-  }
+  };
+  return run instanceof Promise ? run.then(describe) : describe(run);
 }
+
+const NON_BLOCKING_OK: NonBlockingRun = Object.freeze({ ok: true });
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';

@@ -84,8 +84,9 @@ interface Cached {
  * @example
  * ```ts
  * const store = new SecretStore({ source, logger, ttlMs: 300_000, refreshIntervalMs: 30_000 });
- * store.prime();                        // start fetching during init
+ * store.prime();                        // start fetching during init (or await it to finish it there)
  * const secrets = await store.get();    // the first request awaits that same fetch
+ * store.peek();                         // the cached secrets, or undefined: never waits
  * ```
  */
 export class SecretStore {
@@ -102,9 +103,29 @@ export class SecretStore {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Starts the first fetch without waiting for it; errors surface on the next {@link get}. */
-  prime(): void {
-    if (!this.#cached && !this.#inFlight) void this.#fetch();
+  /**
+   * Starts the first fetch (during init) unless a value is cached or a fetch is running.
+   *
+   * @returns a promise that settles once that fetch has settled, and never rejects: whether it
+   * succeeded shows on the next {@link get} or {@link peek}. Await it to finish the fetch during
+   * init; ignore it to only start it.
+   */
+  prime(): Promise<void> {
+    const pending = this.#cached ? undefined : (this.#inFlight ?? this.#fetch());
+    return pending ? pending.then(() => undefined) : Promise.resolve();
+  }
+
+  /**
+   * The cached candidate secrets, without waiting: `undefined` until a fetch has succeeded. Like
+   * {@link get}, an expired value is still returned while one refresh runs in the background. The
+   * warm path uses this, so a cached secret costs no promise.
+   */
+  peek(): readonly string[] | undefined {
+    const cached = this.#cached;
+    if (!cached) return undefined;
+    const now = this.#now();
+    if (now - cached.fetchedAt >= this.#options.ttlMs && !this.#inFlight && now >= this.#quietUntil) void this.#fetch();
+    return cached.secrets;
   }
 
   /**
@@ -115,14 +136,10 @@ export class SecretStore {
    * @throws SecretUnavailableError when nothing was ever fetched successfully.
    */
   async get(): Promise<readonly string[]> {
-    const now = this.#now();
-    const cached = this.#cached;
-    if (cached) {
-      if (now - cached.fetchedAt >= this.#options.ttlMs && !this.#inFlight && now >= this.#quietUntil) void this.#fetch();
-      return cached.secrets;
-    }
+    const cached = this.peek();
+    if (cached) return cached;
     // Nothing cached: wait for the fetch in flight, or start one unless one just failed.
-    const pending = this.#inFlight ?? (now >= this.#quietUntil ? this.#fetch() : undefined);
+    const pending = this.#inFlight ?? (this.#now() >= this.#quietUntil ? this.#fetch() : undefined);
     const result = pending ? await pending : undefined;
     if (!result) throw new SecretUnavailableError(`no webhook secret could be loaded from ${this.#options.source.kind}`);
     return result.secrets;

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { VECTORS, VECTOR_SECRET, vector } from '../../test/fixtures/authgear-vectors';
 import { trickyPreCreateBody } from '../../test/fixtures/go-json';
-import { checkSignatureFormat, readHeader, signBody, verifySignature } from './verify';
+import { checkSignatureFormat, readHeader, signBody, signatureMatches, verifySignature } from './verify';
 
 const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
 
@@ -369,5 +369,33 @@ describe('signBody', () => {
     // Assess
     expect(fromString).toBe(fromBytes);
     expect(verifySignature(utf8(body), fromString, [VECTOR_SECRET])).toBe('valid');
+  });
+});
+
+describe('signatureMatches', () => {
+  const signed = vector('user.pre_create');
+
+  it('verifies a body given as the string as it verifies its UTF-8 bytes', () => {
+    // Act
+    const verdicts = [signatureMatches(signed.body, signed.signature, [VECTOR_SECRET]), signatureMatches(utf8(signed.body), signed.signature, [VECTOR_SECRET])];
+
+    // Assess
+    expect(verdicts).toEqual([true, true]);
+  });
+
+  it('never matches a signature that is not exactly 64 hex characters, even after a matching one', () => {
+    // Prepare: the reused digest buffer holds the right bytes after this call
+    signatureMatches(signed.body, signed.signature, [VECTOR_SECRET]);
+
+    // Act
+    const verdicts = [
+      signatureMatches(signed.body, signed.signature.slice(0, 62), [VECTOR_SECRET]),
+      signatureMatches(signed.body, `${signed.signature}00`, [VECTOR_SECRET]),
+      signatureMatches(signed.body, `${signed.signature.slice(0, 62)}zz`, [VECTOR_SECRET]),
+      signatureMatches(signed.body, '', [VECTOR_SECRET]),
+    ];
+
+    // Assess
+    expect(verdicts).toEqual([false, false, false, false]);
   });
 });

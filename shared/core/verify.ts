@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { RawBody } from './body';
 
 /** Request headers as both adapters see them: names in any case, values possibly repeated. */
 export type HeaderBag = Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -10,6 +11,7 @@ export type HeaderBag = Readonly<Record<string, string | readonly string[] | und
 export type SignatureVerdict = 'valid' | 'missing' | 'duplicated' | 'not_hex' | 'wrong_length' | 'mismatch';
 
 const SIGNATURE_HEX_LENGTH = 64;
+const EXPECTED_DIGEST = Buffer.alloc(SIGNATURE_HEX_LENGTH / 2);
 const HEX = /^[0-9a-f]*$/i;
 
 /**
@@ -22,16 +24,25 @@ const HEX = /^[0-9a-f]*$/i;
  * ```
  */
 export function readHeader(headers: HeaderBag, lowerCaseName: string): { value?: string; duplicated?: true } {
-  const values: string[] = [];
+  // Every key must be looked at: a second spelling of the name is a duplicate. Counting instead
+  // of collecting, and comparing the exact (lowercase) spelling before lowercasing, keeps this
+  // free of allocations for the headers Lambda and node:http deliver.
+  let count = 0;
+  let value: string | undefined;
   for (const key of Object.keys(headers)) {
-    if (key.length !== lowerCaseName.length || key.toLowerCase() !== lowerCaseName) continue;
+    if (key.length !== lowerCaseName.length || (key !== lowerCaseName && key.toLowerCase() !== lowerCaseName)) continue;
     const found = headers[key];
     if (found === undefined) continue;
-    if (typeof found === 'string') values.push(found);
-    else values.push(...found);
+    if (typeof found === 'string') {
+      count += 1;
+      value = found;
+    } else if (found.length > 0) {
+      count += found.length;
+      value = found[0];
+    }
   }
-  if (values.length > 1) return { duplicated: true };
-  return values.length === 1 ? { value: values[0] } : {};
+  if (count > 1) return { duplicated: true };
+  return count === 1 ? { value: value as string } : {};
 }
 
 /**
@@ -59,16 +70,29 @@ export function checkSignatureFormat(signature: string | undefined): Exclude<Sig
  * if (verdict !== 'valid') return unauthorized();
  * ```
  */
-export function verifySignature(body: Uint8Array, signature: string | undefined, secrets: readonly string[]): SignatureVerdict {
+export function verifySignature(body: RawBody, signature: string | undefined, secrets: readonly string[]): SignatureVerdict {
   const format = checkSignatureFormat(signature);
   if (format !== 'valid') return format;
-  const expected = Buffer.from(signature as string, 'hex');
+  return signatureMatches(body, signature as string, secrets) ? 'valid' : 'mismatch';
+}
+
+/**
+ * The comparison of {@link verifySignature} alone, for a signature that already passed
+ * {@link checkSignatureFormat} (64 hex characters; anything else never matches).
+ * A string body is hashed as its UTF-8 bytes: the same bytes `Buffer.from(body, 'utf8')` gives.
+ */
+export function signatureMatches(body: RawBody, signature: string, secrets: readonly string[]): boolean {
+  // Decoded into one reused buffer instead of a new one per request: this function runs to the
+  // end without yielding, so no other call can overwrite it meanwhile.
+  const expected = EXPECTED_DIGEST;
+  // Anything but 32 decoded bytes would compare against part of an earlier request's: refuse.
+  if (signature.length !== SIGNATURE_HEX_LENGTH || expected.write(signature, 'hex') !== expected.byteLength) return false;
   for (const secret of secrets) {
     const actual = createHmac('sha256', secret).update(body).digest();
     // Both are 32 bytes here, as timingSafeEqual requires.
-    if (timingSafeEqual(actual, expected)) return 'valid';
+    if (timingSafeEqual(actual, expected)) return true;
   }
-  return 'mismatch';
+  return false;
 }
 
 /**

@@ -15,7 +15,8 @@ export type LambdaEntryKind = 'blocking' | 'non-blocking' | 'receiver' | 'worker
 /**
  * Writes the entry module of one Lambda function: it imports the handler files it needs and hands
  * them to its adapter. Generated at synth time, so adding a handler file is the only step to add a
- * handler.
+ * handler. The entries of functions that read the secret end with `await handler.ready;`: init
+ * then finishes the secret fetch it started, bounded by `BLOCKING_DEADLINE_MS` (see `lambda.ts`).
  *
  * @returns the absolute path of the written entry, `<outDir>/<serve>.ts`.
  * @example
@@ -40,6 +41,9 @@ function entrySource(options: { readonly projectRoot: string; readonly serve: La
   const { projectRoot, serve, files } = options;
   const adapter = (name: string): string => JSON.stringify(join(projectRoot, 'shared', 'adapters', name));
   const header = '// Generated at synth time from the files in functions/. Do not edit.';
+  // A top-level await: init ends once the secret is fetched (or the fetch gave up), so the first
+  // request, or with provisioned concurrency every request, finds it cached.
+  const awaitSecret = ['', '// Init finishes the secret fetch it started (bounded; never throws).', 'await handler.ready;'];
   const imports = files.map((f, i) => `import h${i} from ${JSON.stringify(f.path)};`);
   const modules = [
     '  modules: [',
@@ -54,6 +58,7 @@ function entrySource(options: { readonly projectRoot: string; readonly serve: La
         `import { createReceiverHandler } from ${adapter('lambda-receiver.ts')};`,
         '',
         `export const handler = createReceiverHandler({ eventTypes: ${JSON.stringify(files.map((f) => f.eventType))} });`,
+        ...awaitSecret,
         '',
       ].join('\n');
     case 'worker':
@@ -68,6 +73,7 @@ function entrySource(options: { readonly projectRoot: string; readonly serve: La
         `  serve: ${JSON.stringify(serve)},`,
         ...modules,
         '});',
+        ...awaitSecret,
         '',
       ].join('\n');
   }

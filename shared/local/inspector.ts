@@ -89,7 +89,7 @@ export function createInspector(options: InspectorOptions): Inspector {
       path: request.path,
       rawHeaders: meta.rawHeaders ? pairs(meta.rawHeaders) : headerPairs(request.headers),
       headers: request.headers,
-      body: request.bodyTooLarge ? new Uint8Array(0) : Uint8Array.from(request.body),
+      body: request.bodyTooLarge ? new Uint8Array(0) : Uint8Array.from(typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : request.body),
       bodyTooLarge: request.bodyTooLarge === true,
       status: result.status,
       responseHeaders: result.headers,

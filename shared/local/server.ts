@@ -89,7 +89,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
 
   const { source, secret } = chooseSecret(env);
   const secrets = new SecretStore({ source, logger, ttlMs: config.secretCacheTtlMs, refreshIntervalMs: config.secretRefreshIntervalMs });
-  secrets.prime();
+  void secrets.prime();
 
   // Non-blocking events go through a queue with the deployed retry schedule, as in the stack.
   const queue = createLocalQueue({ handlers, config, logger, schedule: retrySchedule(readRetryWindowMinutes(env)), speedup: readLocalRetrySpeedup(env) });

@@ -3,6 +3,7 @@
  * stack, with the same retry schedule played faster, so a developer can watch a failing handler
  * retry and end up dead-lettered. It lives in memory: stopping the server drops what it holds.
  */
+import { bodyString } from '../core/body';
 import type { RuntimeConfig } from '../core/config';
 import type { HandlerSet } from '../core/handler';
 import type { Logger } from '../core/logger';
@@ -163,7 +164,7 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
         return;
       }
       recentIds.set(event.id, at + DEDUPLICATION_WINDOW_MS);
-      add(event.id, event.type, Buffer.from(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength).toString('utf8'));
+      add(event.id, event.type, bodyString(rawBody));
     },
     stats: () => ({ pending: pending.size, handled, deadLettered: deadLetters.length, duplicatesDropped }),
     redrive() {

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { bodyString } from '../core/body';
 import type { EventEnvelope } from '../core/events';
 import type { NonBlockingQueue } from '../core/queued';
 
@@ -74,7 +75,7 @@ export function sqsNonBlockingQueue(options: SqsQueueOptions): NonBlockingQueue 
         new SendMessageCommand({
           QueueUrl: options.queueUrl,
           // The envelope check already decoded these bytes as strict UTF-8, so this is lossless.
-          MessageBody: Buffer.from(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength).toString('utf8'),
+          MessageBody: bodyString(rawBody),
           MessageDeduplicationId: deduplicationId,
           MessageGroupId: groupId,
         }),

@@ -13,7 +13,7 @@ import { BENCH_SECRET, paddedEvent } from './bodies';
 import { apiGatewayEvent, freshSignedBody, runNode } from './cold';
 import { FLOOR } from './scripts';
 import { summarise } from './stats';
-import { floorContender, measureWarm, oursContender, peerContender } from './warm';
+import { floorContender, measureBreakdown, measureWarm, oursContender, peerContender } from './warm';
 
 const work = mkdtempSync(join(tmpdir(), 'authgear-bench-smoke-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -32,9 +32,9 @@ describe('bench bodies', () => {
 describe('warm contenders', () => {
   const event = paddedEvent(4096);
 
-  it('floor, ours and peer each accept the signed event and call their handler', async () => {
+  it('floor, ours (with and without the log line) and peer each accept the signed event and call their handler', async () => {
     // Prepare
-    const contenders = [floorContender(event), await oursContender(event), peerContender(event)];
+    const contenders = [floorContender(event), await oursContender(event), await oursContender(event, BENCH_SECRET, false), peerContender(event)];
 
     // Act
     const checks = contenders.map((c) => c.check());
@@ -58,14 +58,25 @@ describe('warm contenders', () => {
     expect(outcome).toBe('refused');
   });
 
-  it('measureWarm reports all three contenders and their ratios', async () => {
+  it('measureWarm reports all four contenders and their ratios', async () => {
     // Act
     const [result] = await measureWarm({ sizes: [1024], rounds: 2, batchMs: 1, warmupEvents: 50 });
 
     // Assess
     expect(result).toMatchObject({ bytes: 1024, eventType: 'authentication.pre_initialize' });
-    for (const s of [result!.floor, result!.ours, result!.peer]) expect(s.n).toBe(2);
+    for (const s of [result!.floor, result!.ours, result!.oursNoLog, result!.peer]) expect(s.n).toBe(2);
     expect(result!.oursOverFloor).toBeCloseTo(result!.ours.median / result!.floor.median);
+    expect(result!.oursNoLogOverPeer).toBeCloseTo(result!.oursNoLog.median / result!.peer.median);
+  });
+
+  it('measureBreakdown prices every step, those on the path now and those taken off it', async () => {
+    // Act
+    const items = await measureBreakdown(4096, { rounds: 1, batchMs: 1, warmupEvents: 20 });
+
+    // Assess
+    expect(items.length).toBeGreaterThan(5);
+    for (const item of items) expect(item.us.median).toBeGreaterThan(0);
+    expect(items.some((i) => i.perRequest === 0 && i.perRequestBefore > 0)).toBe(true);
   });
 });
 

@@ -7,8 +7,8 @@
  * credentials of the local fakes, nothing else (in particular no `NODE_EXTRA_CA_CERTS`).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { App } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
@@ -382,6 +382,21 @@ export function replaceSecretModule(projectRoot: string, replacement: string): P
       });
     },
   };
+}
+
+/**
+ * Copies a generated entry without its `await handler.ready;`, so that init only starts the secret
+ * fetch and the first request awaits it (the entry before init awaited it). Returns `outFile`.
+ *
+ * @throws Error when the entry has no such line (the generator changed).
+ */
+export function entryWithoutInitAwait(entry: string, outFile: string): string {
+  const source = readFileSync(entry, 'utf8');
+  const without = source.replace(/^await handler\.ready;$/m, '');
+  if (without === source) throw new Error(`${entry} has no "await handler.ready;" line`);
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(outFile, without);
+  return outFile;
 }
 
 /** Writes `text` to `path` and returns `path`. */
