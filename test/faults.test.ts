@@ -7,7 +7,6 @@
  * (test/support/secrets-manager-server.ts), on the real clock. Each test uses its own secret id,
  * so the GetSecretValue counts it asserts are its own.
  */
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +19,7 @@ import { createJsonLogger } from '../shared/core/logger';
 import { startLocalServer } from '../shared/local/server';
 import { VECTORS } from './fixtures/authgear-vectors';
 import { authgearHeaders, goJson } from './fixtures/go-json';
+import { useAwsEnv } from './support/aws-env';
 import { startFakeSecretsManager, type FakeSecretsManager } from './support/secrets-manager-server';
 
 const REPO = resolve(fileURLToPath(import.meta.url), '../..');
@@ -30,28 +30,16 @@ const UNAUTHORIZED = '{"error":"unauthorized"}';
 const DEADLINE_MS = 800;
 
 let fake: FakeSecretsManager;
-const savedEnv = new Map<string, string | undefined>();
-
-const setEnv = (name: string, value: string | undefined): void => {
-  if (!savedEnv.has(name)) savedEnv.set(name, process.env[name]);
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
-};
+let restoreEnv: () => void = () => undefined;
 
 beforeAll(async () => {
   fake = await startFakeSecretsManager();
   // The SDK client reads its endpoint, region and credentials from the environment.
-  for (const [name, value] of Object.entries(fake.env())) setEnv(name, value);
-  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', 'AWS_MAX_ATTEMPTS', 'AWS_RETRY_MODE']) setEnv(name, undefined);
-  setEnv('AWS_CONFIG_FILE', join(tmpdir(), 'authgear-webhooks-no-aws-config'));
-  setEnv('AWS_SHARED_CREDENTIALS_FILE', join(tmpdir(), 'authgear-webhooks-no-aws-credentials'));
+  restoreEnv = useAwsEnv(fake.env());
 });
 
 afterAll(async () => {
-  for (const [name, value] of savedEnv) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  restoreEnv();
   await fake?.close();
 });
 

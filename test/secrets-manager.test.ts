@@ -3,14 +3,13 @@
  * (through `secretsManagerSource`) and `SecretStore`, talking to a local fake of the
  * Secrets Manager JSON protocol.
  */
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SecretUnavailableError } from '../shared/core/errors';
 import { createJsonLogger, type LogSink } from '../shared/core/logger';
 import { SecretStore } from '../shared/core/secret';
 import { secretsManagerSource } from '../shared/core/secrets-manager';
+import { useAwsEnv } from './support/aws-env';
 import { startFakeSecretsManager, type FakeSecretsManager } from './support/secrets-manager-server';
 
 const WEBHOOK_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:authgear-webhook-AbCdEf';
@@ -19,33 +18,16 @@ const TTL_MS = 300_000;
 const REFRESH_INTERVAL_MS = 30_000;
 
 let fake: FakeSecretsManager;
-const savedEnv = new Map<string, string | undefined>();
-
-/** Sets (or, for `undefined`, removes) an environment variable, remembering the first original value. */
-const setEnv = (name: string, value: string | undefined): void => {
-  if (!savedEnv.has(name)) savedEnv.set(name, process.env[name]);
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
-};
+let restoreEnv: () => void = () => undefined;
 
 beforeAll(async () => {
   fake = await startFakeSecretsManager();
-  for (const [name, value] of Object.entries(fake.env())) setEnv(name, value);
-  // Keep a developer's own AWS setup out of the way: a profile makes the SDK skip the
-  // environment credentials, and config files may carry endpoints or retry settings.
-  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', 'AWS_MAX_ATTEMPTS', 'AWS_RETRY_MODE']) {
-    setEnv(name, undefined);
-  }
-  setEnv('AWS_CONFIG_FILE', join(tmpdir(), 'authgear-webhooks-no-aws-config'));
-  setEnv('AWS_SHARED_CREDENTIALS_FILE', join(tmpdir(), 'authgear-webhooks-no-aws-credentials'));
+  // The SDK client reads its endpoint, region and credentials from the environment.
+  restoreEnv = useAwsEnv(fake.env());
 });
 
 afterAll(async () => {
-  for (const [name, value] of savedEnv) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  savedEnv.clear();
+  restoreEnv();
   await fake?.close();
 });
 
