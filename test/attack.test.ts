@@ -35,6 +35,7 @@ import { SecretStore, staticSecretSource, type SecretSource } from '../shared/co
 import { startLocalServer, type LocalServer } from '../shared/local/server';
 import { VECTORS, VECTOR_SECRET } from './fixtures/authgear-vectors';
 import { goJson, trickyPreCreateBody } from './fixtures/go-json';
+import { SHARED_FROM_HANDLER } from './support/paths';
 
 // ---------------------------------------------------------------------------------------------
 // Run parameters
@@ -1152,14 +1153,14 @@ describe('attack: header handling and framing over HTTP against the local server
     const files: Record<string, string> = {};
     for (const type of SERVED_BLOCKING) {
       files[`functions/blocking/${type}.ts`] =
-        `import { defineBlockingHandler } from '../../shared';\n` +
+        `import { defineBlockingHandler } from '${SHARED_FROM_HANDLER}';\n` +
         `export default defineBlockingHandler('${type}', (event) => {\n` +
         `  ((globalThis as Record<symbol, unknown>)[Symbol.for('authgear-webhooks.attack-test.recorder')] as unknown[]).push({ route: '${type}', event });\n` +
         `  return { is_allowed: true };\n});\n`;
     }
     for (const type of HANDLED_NON_BLOCKING) {
       files[`functions/non-blocking/${type}.ts`] =
-        `import { defineNonBlockingHandler } from '../../shared';\n` +
+        `import { defineNonBlockingHandler } from '${SHARED_FROM_HANDLER}';\n` +
         `export default defineNonBlockingHandler('${type}', (event) => {\n` +
         `  ((globalThis as Record<symbol, unknown>)[Symbol.for('authgear-webhooks.attack-test.recorder')] as unknown[]).push({ route: 'non-blocking', event });\n});\n`;
     }

@@ -7,8 +7,6 @@
  * (test/support/secrets-manager-server.ts), on the real clock. Each test uses its own secret id,
  * so the GetSecretValue counts it asserts are its own.
  */
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -21,8 +19,9 @@ import { VECTORS } from './fixtures/authgear-vectors';
 import { authgearHeaders, goJson } from './fixtures/go-json';
 import { useAwsEnv } from './support/aws-env';
 import { startFakeSecretsManager, type FakeSecretsManager } from './support/secrets-manager-server';
+import { REPO_ROOT } from './support/paths';
 
-const REPO = resolve(fileURLToPath(import.meta.url), '../..');
+const REPO = REPO_ROOT;
 const SECRET = 'Fq7tWm2Zp9Kc4Xv8Rb1Ny6Hd3Lg5Js0A';
 const NEW_SECRET = 'Ne3wS9ecR7etV4aLu2eQ8zT6yU1iO5pK';
 const UNAVAILABLE = '{"error":"service unavailable"}';

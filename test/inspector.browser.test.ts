@@ -5,14 +5,14 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { request } from 'node:http';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalServer, type LocalServer } from '../shared/local/server';
 import { sampleBody, signedRequest } from '../shared/testing';
+import { REPO_ROOT } from './support/paths';
 
-const REPO = resolve(fileURLToPath(import.meta.url), '../..');
+const REPO = REPO_ROOT;
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = join(REPO, '.build', 'test-output', 'inspector');
 const SECRET = 'inspector-test-secret-4f9a2c7e1b';

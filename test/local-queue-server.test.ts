@@ -5,18 +5,18 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJsonLogger } from '../shared/core/logger';
 import { startLocalServer, type LocalServer } from '../shared/local/server';
 import { authgearHeaders } from './fixtures/go-json';
+import { REPO_ROOT, SHARED_FROM_HANDLER } from './support/paths';
 
-const REPO = resolve(fileURLToPath(import.meta.url), '../..');
+const REPO = REPO_ROOT;
 const SECRET = 'local-queue-server-test-secret-012345';
 
 /** Fails the first attempts of `fail-twice-*` users, and every attempt of `always-fail-*` users. */
-const HANDLER = `import { defineNonBlockingHandler } from '../../shared';
+const HANDLER = `import { defineNonBlockingHandler } from '${SHARED_FROM_HANDLER}';
 const attempts = new Map<string, number>();
 export default defineNonBlockingHandler('user.created', (event, { logger }) => {
   const n = (attempts.get(event.id) ?? 0) + 1;

@@ -8,7 +8,6 @@ import { request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'nod
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../shared/core/config';
 import { isBlockingEventType } from '../shared/core/constants';
@@ -20,8 +19,9 @@ import { startLocalServer, type LocalServer } from '../shared/local/server';
 import { VECTORS, VECTOR_SECRET, vector } from './fixtures/authgear-vectors';
 import { authgearHeaders, trickyPreCreateBody } from './fixtures/go-json';
 import { startFakeSecretsManager } from './support/secrets-manager-server';
+import { REPO_ROOT, SHARED_FROM_HANDLER } from './support/paths';
 
-const REPO = resolve(fileURLToPath(import.meta.url), '../..');
+const REPO = REPO_ROOT;
 const MAX_BODY_BYTES = 4096;
 const UNAUTHORIZED = '{"error":"unauthorized"}';
 const EMAIL = 'jane.doe@example.com';
@@ -104,7 +104,7 @@ describe('local server, in process', () => {
     const files: Record<string, string> = {};
     for (const { type } of VECTORS) {
       if (routeOf(type) !== '/non-blocking' && !served.has(type)) {
-        files[`functions/blocking/${type}.ts`] = `import { defineBlockingHandler } from '../../shared';\nexport default defineBlockingHandler('${type}', () => ({ is_allowed: true }));\n`;
+        files[`functions/blocking/${type}.ts`] = `import { defineBlockingHandler } from '${SHARED_FROM_HANDLER}';\nexport default defineBlockingHandler('${type}', () => ({ is_allowed: true }));\n`;
       }
     }
     extraServer = await startLocalServer({ projectRoot: tempProject(['shared'], files), port: 0, env, logger });

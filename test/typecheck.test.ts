@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { REPO_ROOT, SHARED_FROM_HANDLER } from './support/paths';
 
-const REPO = resolve(fileURLToPath(import.meta.url), '../..');
+const REPO = REPO_ROOT;
 const roots: string[] = [];
 
 /** A project with `shared/` and `node_modules/` linked from the repository and the given handler files. */
@@ -63,7 +63,7 @@ describe('npm run typecheck: handler files', () => {
     // Prepare
     const root = project({
       'functions/blocking/user.pre_create.ts':
-        "import { defineBlockingHandler } from '../../shared';\nexport default defineBlockingHandler('user.profile.pre_update', () => ({ is_allowed: true }));\n",
+        `import { defineBlockingHandler } from '${SHARED_FROM_HANDLER}';\nexport default defineBlockingHandler('user.profile.pre_update', () => ({ is_allowed: true }));\n`,
     });
 
     // Act

@@ -8,7 +8,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { startFakeSecretsManager, type FakeSecretsManager } from '../support/secrets-manager-server';
 import { startFakeSqs, type FakeSqs } from '../support/sqs-server';
@@ -34,8 +33,9 @@ import {
 import { DRIVER, FLOOR } from './scripts';
 import { formatSummary } from './stats';
 import type { BreakdownItem, WarmOptions, WarmResult } from './warm';
+import { REPO_ROOT } from '../support/paths';
 
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
 const QUICK = process.argv.includes('--quick');
 const OUT_DIR = (() => {
   const i = process.argv.indexOf('--out');

@@ -4,10 +4,10 @@
  * endpoints) stays small and its garbage collector stays out of the cold-start timings.
  */
 import { writeSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { synthBundles } from './cold';
+import { REPO_ROOT } from '../support/paths';
 
 const outdir = process.argv[2];
 if (!outdir) throw new Error('usage: synth-child.ts <outdir>');
-const result = synthBundles(fileURLToPath(new URL('../..', import.meta.url)), outdir);
+const result = synthBundles(REPO_ROOT, outdir);
 writeSync(3, `${JSON.stringify(result)}\n`);

@@ -4,8 +4,7 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { BLOCKING_EVENT_TYPES, NON_BLOCKING_EVENT_TYPES, isBlockingEventType, type EventType } from '../../shared/core/constants';
 import type { BlockingEventMap, NonBlockingEventMap } from '../../shared/core/events';
@@ -15,8 +14,9 @@ import { goJson, goTime, sortGoMap } from '../../shared/devtools/go-json';
 import { SAMPLE_EVENT_TYPES, eventId, sampleBody, sampleEvent, type SampleOptions } from '../../shared/devtools/samples';
 import { startLocalServer, type LocalServer } from '../../shared/local/server';
 import { VECTORS, VECTOR_SECRET } from '../fixtures/authgear-vectors';
+import { REPO_ROOT } from '../support/paths';
 
-const REPO = resolve(fileURLToPath(import.meta.url), '../../..');
+const REPO = REPO_ROOT;
 const ENVELOPE_KEYS = ['id', 'seq', 'type', 'payload', 'context'];
 const CONTEXT_ORDER = ['timestamp', 'user_id', 'triggered_by', 'audit_context', 'preferred_languages', 'language', 'oauth', 'ip_address', 'geo_location_code', 'user_agent', 'app_id', 'client_id', 'tracking_id'];
 const ALWAYS_IN_CONTEXT = ['timestamp', 'user_id', 'triggered_by', 'audit_context', 'preferred_languages', 'language', 'geo_location_code'];

@@ -11,15 +11,16 @@
  */
 import { createHmac } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createJsonLogger } from '../../shared/core/logger';
 import { generateSecret, startLocalServer } from '../../shared/local/server';
 import { VECTORS } from '../fixtures/authgear-vectors';
 import { goJson } from '../fixtures/go-json';
+import { REPO_ROOT } from '../support/paths';
 
-const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const PROJECT_ROOT = REPO_ROOT;
 const SIGNATURE_HEADER = 'x-authgear-body-signature';
 const MAX_BODY_BYTES = 16 * 1024;
 const REQUEST_TIMEOUT_MS = 10_000;
