@@ -9,7 +9,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLambdaHandler, type LambdaHandler } from '../shared/adapters/lambda';
 import type { LoadedHandlerModule } from '../shared/core/assemble';
 import { DEFAULT_ERROR_RESPONSE, defineBlockingHandler, type BlockingHandler } from '../shared/core/handler';
@@ -17,8 +17,8 @@ import { createJsonLogger } from '../shared/core/logger';
 import { startLocalServer } from '../shared/local/server';
 import { VECTORS } from './fixtures/authgear-vectors';
 import { authgearHeaders, goJson } from './fixtures/go-json';
-import { useAwsEnv } from './support/aws-env';
-import { startFakeSecretsManager, type FakeSecretsManager } from './support/secrets-manager-server';
+import type { FakeSecretsManager } from './support/secrets-manager-server';
+import { useFakeSecretsManager } from './support/use-fake-secrets-manager';
 import { REPO_ROOT } from './support/paths';
 
 const REPO = REPO_ROOT;
@@ -29,24 +29,7 @@ const UNAUTHORIZED = '{"error":"unauthorized"}';
 const DEADLINE_MS = 800;
 
 let fake: FakeSecretsManager;
-let restoreEnv: () => void = () => undefined;
-
-beforeAll(async () => {
-  fake = await startFakeSecretsManager();
-  // The SDK client reads its endpoint, region and credentials from the environment.
-  restoreEnv = useAwsEnv(fake.env());
-});
-
-afterAll(async () => {
-  restoreEnv();
-  await fake?.close();
-});
-
-afterEach(() => {
-  fake.failAll(false);
-  fake.failNext(0);
-  fake.setDelay(0);
-});
+useFakeSecretsManager((started) => (fake = started));
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

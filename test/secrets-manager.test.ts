@@ -4,13 +4,13 @@
  * Secrets Manager JSON protocol.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SecretUnavailableError } from '../shared/core/errors';
 import { createJsonLogger, type LogSink } from '../shared/core/logger';
 import { SecretStore } from '../shared/core/secret';
 import { secretsManagerSource } from '../shared/core/secrets-manager';
-import { useAwsEnv } from './support/aws-env';
-import { startFakeSecretsManager, type FakeSecretsManager } from './support/secrets-manager-server';
+import type { FakeSecretsManager } from './support/secrets-manager-server';
+import { useFakeSecretsManager } from './support/use-fake-secrets-manager';
 
 const WEBHOOK_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:authgear-webhook-AbCdEf';
 const WEBHOOK_SECRET_NAME = 'authgear-webhook';
@@ -18,24 +18,7 @@ const TTL_MS = 300_000;
 const REFRESH_INTERVAL_MS = 30_000;
 
 let fake: FakeSecretsManager;
-let restoreEnv: () => void = () => undefined;
-
-beforeAll(async () => {
-  fake = await startFakeSecretsManager();
-  // The SDK client reads its endpoint, region and credentials from the environment.
-  restoreEnv = useAwsEnv(fake.env());
-});
-
-afterAll(async () => {
-  restoreEnv();
-  await fake?.close();
-});
-
-afterEach(() => {
-  fake.failAll(false);
-  fake.failNext(0);
-  fake.setDelay(0);
-});
+useFakeSecretsManager((started) => (fake = started));
 
 /** GetSecretValue calls the fake received for `secretId` (each test uses its own secret, so counts do not mix). */
 const callsFor = (secretId: string) => fake.calls.filter((call) => call.secretId === secretId);

@@ -13,7 +13,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './listen';
 
 const REGION = 'us-east-1';
 const ACCOUNT_ID = '123456789012';
@@ -450,14 +450,7 @@ export async function startFakeSqs(): Promise<FakeSqs> {
       res.end(JSON.stringify({ __type: 'com.amazonaws.sqs#InternalFailure', message: `fake server error: ${String(error)}` }));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  endpoint = await listenOnLoopback(server);
 
   return {
     endpoint,
