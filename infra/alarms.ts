@@ -75,7 +75,9 @@ export function webhookAlarms(stack: Stack, options: WebhookAlarmsOptions): Webh
   // A metric filter on the blocking function's structured log line (LOG_LEVEL=silent hides it).
   const errorPolicyFilter = new logs.MetricFilter(stack, 'BlockingErrorPolicyMetric', {
     logGroup: options.blockingFunction.logGroup,
-    filterPattern: logs.FilterPattern.any(...ERROR_POLICY_OUTCOMES.map((outcome) => logs.FilterPattern.stringValue('$.outcome', '=', outcome))),
+    filterPattern: logs.FilterPattern.any(
+      ...ERROR_POLICY_OUTCOMES.map((outcome) => logs.FilterPattern.stringValue('$.outcome', '=', outcome)),
+    ),
     metricNamespace: `AuthgearWebhooks/${stack.stackName}`,
     metricName: ERROR_POLICY_METRIC_NAME,
     metricValue: '1',

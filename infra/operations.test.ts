@@ -25,7 +25,10 @@ describe('API throttling', () => {
     // Assess
     expect(DEFAULT_THROTTLE).toEqual({ rateLimit: 200, burstLimit: 400 });
     expect(stageOf(s)).toHaveLength(1);
-    expect(stageOf(s)[0]).toMatchObject({ StageName: '$default', DefaultRouteSettings: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 } });
+    expect(stageOf(s)[0]).toMatchObject({
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
+    });
     // No route overrides the default, so each one gets these limits.
     expect(stageOf(s)[0]).not.toHaveProperty('RouteSettings');
   });
@@ -88,13 +91,20 @@ describe('concurrency limits', () => {
     const s = synth(project());
 
     // Assess
-    for (const [, fn] of resourcesOfType(s.json, 'AWS::Lambda::Function')) expect(fn.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
-    for (const [, mapping] of resourcesOfType(s.json, 'AWS::Lambda::EventSourceMapping')) expect(mapping.Properties).not.toHaveProperty('ScalingConfig');
+    for (const [, fn] of resourcesOfType(s.json, 'AWS::Lambda::Function'))
+      expect(fn.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
+    for (const [, mapping] of resourcesOfType(s.json, 'AWS::Lambda::EventSourceMapping'))
+      expect(mapping.Properties).not.toHaveProperty('ScalingConfig');
   });
 
   it('reserves concurrency for the blocking function and the receiver, and caps the worker through its event source', () => {
     // Act
-    const s = synth(project(), { blockingReservedConcurrency: '20', receiverReservedConcurrency: 10, workerMaxConcurrency: '5', provisionedConcurrency: 2 });
+    const s = synth(project(), {
+      blockingReservedConcurrency: '20',
+      receiverReservedConcurrency: 10,
+      workerMaxConcurrency: '5',
+      provisionedConcurrency: 2,
+    });
 
     // Assess
     expect(s.json.Resources[s.blockingId]?.Properties.ReservedConcurrentExecutions).toBe(20);
@@ -109,7 +119,10 @@ describe('concurrency limits', () => {
     [{ blockingReservedConcurrency: 0 }, /blockingReservedConcurrency must be an integer from 1 to 1000 environments \(got 0\)/],
     [{ receiverReservedConcurrency: '1001' }, /receiverReservedConcurrency must be an integer from 1 to 1000/],
     [{ workerMaxConcurrency: 1 }, /workerMaxConcurrency must be an integer from 2 to 1000 environments \(got 1\)/],
-    [{ blockingReservedConcurrency: 2, provisionedConcurrency: 3 }, /blockingReservedConcurrency \(2\) must be at least provisionedConcurrency \(3\)/],
+    [
+      { blockingReservedConcurrency: 2, provisionedConcurrency: 3 },
+      /blockingReservedConcurrency \(2\) must be at least provisionedConcurrency \(3\)/,
+    ],
   ])('rejects %j with a clear message', (context, message) => {
     // Act
     const construct = () => synth(project(), context);
@@ -136,7 +149,11 @@ describe('alarms', () => {
     const alarms = resourcesOfType(s.json, 'AWS::CloudWatch::Alarm');
 
     // Assess
-    expect(alarms.map(([id]) => id).sort()).toEqual(Object.keys(ALARM_IDS).map((key) => s.alarmId(key as keyof typeof ALARM_IDS)).sort());
+    expect(alarms.map(([id]) => id).sort()).toEqual(
+      Object.keys(ALARM_IDS)
+        .map((key) => s.alarmId(key as keyof typeof ALARM_IDS))
+        .sort(),
+    );
     for (const [, a] of alarms) {
       expect(a.Properties).not.toHaveProperty('AlarmActions');
       expect(a.Properties).not.toHaveProperty('OKActions');
@@ -251,16 +268,15 @@ describe('alarms', () => {
     expect(JSON.stringify(withTopic.json.Rules?.AlarmTopicInStackRegion)).toContain('"Fn::Equals":[{"Ref":"AWS::Region"},"eu-west-1"]');
   });
 
-  it.each([
-    ['arn:aws:sns:eu-west-1:123456789012:alerts.fifo'],
-    ['alerts'],
-    ['arn:aws:sqs:eu-west-1:123456789012:alerts'],
-  ])('rejects alarmTopicArn=%s with a clear message', (value) => {
-    // Act
-    const construct = () => synth(project(), { alarmTopicArn: value });
+  it.each([['arn:aws:sns:eu-west-1:123456789012:alerts.fifo'], ['alerts'], ['arn:aws:sqs:eu-west-1:123456789012:alerts']])(
+    'rejects alarmTopicArn=%s with a clear message',
+    (value) => {
+      // Act
+      const construct = () => synth(project(), { alarmTopicArn: value });
 
-    // Assess
-    expect(construct).toThrow(StackConfigError);
-    expect(construct).toThrow(/alarmTopicArn must be the ARN of a standard SNS topic/);
-  });
+      // Assess
+      expect(construct).toThrow(StackConfigError);
+      expect(construct).toThrow(/alarmTopicArn must be the ARN of a standard SNS topic/);
+    },
+  );
 });

@@ -177,7 +177,9 @@ export function stackNameFromContext(node: Node): string {
   const raw = optionalString(node.tryGetContext('stackName'), 'stackName');
   const name = raw ?? DEFAULT_STACK_NAME;
   if (!STACK_NAME.test(name)) {
-    throw new StackConfigError(`stackName must start with a letter and contain only letters, digits and hyphens, at most 128 characters (got "${name}")`);
+    throw new StackConfigError(
+      `stackName must start with a letter and contain only letters, digits and hyphens, at most 128 characters (got "${name}")`,
+    );
   }
   return name;
 }
@@ -206,7 +208,8 @@ function checkedProvisionedConcurrency(raw: unknown): number {
  * @throws StackConfigError naming the first invalid option.
  */
 export function resolveOptions(node: Node, props: AuthgearWebhooksOptions): ResolvedOptions {
-  const pick = <K extends keyof AuthgearWebhooksOptions>(key: K): unknown => (props[key] !== undefined ? props[key] : node.tryGetContext(key));
+  const pick = <K extends keyof AuthgearWebhooksOptions>(key: K): unknown =>
+    props[key] !== undefined ? props[key] : node.tryGetContext(key);
 
   const secretArn = optionalString(pick('secretArn'), 'secretArn');
   const secretName = optionalString(pick('secretName'), 'secretName');
@@ -219,7 +222,9 @@ export function resolveOptions(node: Node, props: AuthgearWebhooksOptions): Reso
     );
   }
   if (secretName !== undefined && (!SECRET_NAME.test(secretName) || secretName.startsWith('arn:'))) {
-    throw new StackConfigError(`secretName must be a secret name made of letters, digits and /_+=.@- (got "${secretName}"); for an ARN use secretArn`);
+    throw new StackConfigError(
+      `secretName must be a secret name made of letters, digits and /_+=.@- (got "${secretName}"); for an ARN use secretArn`,
+    );
   }
 
   const logRetentionDays = optionalInteger(pick('logRetentionDays'), 'logRetentionDays') ?? DEFAULT_LOG_RETENTION_DAYS;
@@ -254,17 +259,32 @@ export function resolveOptions(node: Node, props: AuthgearWebhooksOptions): Reso
   const provisionedConcurrency = checkedProvisionedConcurrency(pick('provisionedConcurrency'));
 
   const throttle = {
-    rateLimit: integerInRange(pick('throttleRateLimit'), 'throttleRateLimit', 1, MAX_THROTTLE_RATE, 'requests per second') ?? DEFAULT_THROTTLE.rateLimit,
-    burstLimit: integerInRange(pick('throttleBurstLimit'), 'throttleBurstLimit', 1, MAX_THROTTLE_BURST, 'requests') ?? DEFAULT_THROTTLE.burstLimit,
+    rateLimit:
+      integerInRange(pick('throttleRateLimit'), 'throttleRateLimit', 1, MAX_THROTTLE_RATE, 'requests per second') ??
+      DEFAULT_THROTTLE.rateLimit,
+    burstLimit:
+      integerInRange(pick('throttleBurstLimit'), 'throttleBurstLimit', 1, MAX_THROTTLE_BURST, 'requests') ?? DEFAULT_THROTTLE.burstLimit,
   };
 
-  const blockingReservedConcurrency = integerInRange(pick('blockingReservedConcurrency'), 'blockingReservedConcurrency', 1, MAX_CONCURRENCY, 'environments');
+  const blockingReservedConcurrency = integerInRange(
+    pick('blockingReservedConcurrency'),
+    'blockingReservedConcurrency',
+    1,
+    MAX_CONCURRENCY,
+    'environments',
+  );
   if (blockingReservedConcurrency !== undefined && blockingReservedConcurrency < provisionedConcurrency) {
     throw new StackConfigError(
       `blockingReservedConcurrency (${blockingReservedConcurrency}) must be at least provisionedConcurrency (${provisionedConcurrency}): Lambda keeps provisioned environments within the reserved ones`,
     );
   }
-  const receiverReservedConcurrency = integerInRange(pick('receiverReservedConcurrency'), 'receiverReservedConcurrency', 1, MAX_CONCURRENCY, 'environments');
+  const receiverReservedConcurrency = integerInRange(
+    pick('receiverReservedConcurrency'),
+    'receiverReservedConcurrency',
+    1,
+    MAX_CONCURRENCY,
+    'environments',
+  );
   const workerMaxConcurrency = integerInRange(pick('workerMaxConcurrency'), 'workerMaxConcurrency', 2, MAX_CONCURRENCY, 'environments');
 
   const alarmTopicArn = optionalString(pick('alarmTopicArn'), 'alarmTopicArn');
@@ -318,13 +338,15 @@ function integerInRange(value: unknown, name: string, min: number, max: number, 
 function domainList(value: unknown): readonly string[] | undefined {
   if (value === undefined || value === null) return undefined;
   const items = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : undefined;
-  if (!items || !items.every((item): item is string => typeof item === 'string')) {
+  if (!items?.every((item): item is string => typeof item === 'string')) {
     throw new StackConfigError(`deniedEmailDomains must be a comma-separated string or a list of strings (got ${JSON.stringify(value)})`);
   }
   const domains = items.map((d) => d.trim().toLowerCase()).filter(Boolean);
   const invalid = domains.filter((d) => !DOMAIN.test(d));
   if (invalid.length > 0) {
-    throw new StackConfigError(`deniedEmailDomains must list domain names such as mailinator.com, without "@" (invalid: ${invalid.join(', ')})`);
+    throw new StackConfigError(
+      `deniedEmailDomains must list domain names such as mailinator.com, without "@" (invalid: ${invalid.join(', ')})`,
+    );
   }
   return domains.length === 0 ? undefined : domains;
 }

@@ -14,7 +14,7 @@ import type { WebhookSecret } from './webhook-secret';
 const ALARM_DESCRIPTIONS: Readonly<Record<keyof WebhookAlarms, string>> = {
   apiServerErrors: 'Alarm: the API answered 5xx (a failed login or a lost non-blocking event)',
   blockingErrorPolicy: 'Alarm: a blocking handler failed and its error policy answered',
-  blockingLatency: 'Alarm: blocking p99 duration is near Authgear\'s 5 s timeout',
+  blockingLatency: "Alarm: blocking p99 duration is near Authgear's 5 s timeout",
   deadLetter: 'Alarm: events are in the dead-letter queue',
   workerErrors: 'Alarm: the worker function failed as a whole',
   backlog: 'Alarm: the worker is not consuming the queue',
@@ -32,7 +32,12 @@ export function pascalCase(eventType: string): string {
 /** The hook URLs, the secret and how to store it, and the `hook:` block for authgear.yaml. */
 export function addHookOutputs(
   stack: Stack,
-  options: { readonly apiEndpoint: string; readonly blocking: readonly HandlerFile[]; readonly nonBlocking: readonly HandlerFile[]; readonly secret: WebhookSecret },
+  options: {
+    readonly apiEndpoint: string;
+    readonly blocking: readonly HandlerFile[];
+    readonly nonBlocking: readonly HandlerFile[];
+    readonly secret: WebhookSecret;
+  },
 ): void {
   const { apiEndpoint: base, blocking, nonBlocking, secret } = options;
   for (const file of blocking) {
@@ -72,8 +77,14 @@ export function addHookOutputs(
 /** Queue URLs for `npm run redrive`, and the command itself. */
 export function addQueueOutputs(stack: Stack, queues: { readonly queue: sqs.IQueue; readonly deadLetterQueue: sqs.IQueue }): void {
   const { queue, deadLetterQueue } = queues;
-  new CfnOutput(stack, 'NonBlockingQueueUrl', { value: queue.queueUrl, description: 'SQS FIFO queue of verified non-blocking events (npm run redrive --queue-url)' });
-  new CfnOutput(stack, 'DeadLetterQueueUrl', { value: deadLetterQueue.queueUrl, description: 'Dead-letter queue: events whose retry window passed, kept 14 days (npm run redrive --dlq-url)' });
+  new CfnOutput(stack, 'NonBlockingQueueUrl', {
+    value: queue.queueUrl,
+    description: 'SQS FIFO queue of verified non-blocking events (npm run redrive --queue-url)',
+  });
+  new CfnOutput(stack, 'DeadLetterQueueUrl', {
+    value: deadLetterQueue.queueUrl,
+    description: 'Dead-letter queue: events whose retry window passed, kept 14 days (npm run redrive --dlq-url)',
+  });
   new CfnOutput(stack, 'RedriveCommand', {
     value: `npm run redrive -- --dry-run --queue-url ${queue.queueUrl} --dlq-url ${deadLetterQueue.queueUrl}`,
     description: 'Lists the dead-lettered events; run it again without --dry-run to process them again',
@@ -88,7 +99,10 @@ export function addAlarmOutputs(stack: Stack, alarms: WebhookAlarms): void {
     new CfnOutput(stack, `${ALARM_IDS[key]}Arn`, { value: alarms[key].alarmArn, description: ALARM_DESCRIPTIONS[key] });
   }
   new CfnOutput(stack, 'AlarmNames', {
-    value: Fn.join(' ', keys.map((key) => alarms[key].alarmName)),
+    value: Fn.join(
+      ' ',
+      keys.map((key) => alarms[key].alarmName),
+    ),
     description: 'Every alarm of the stack, space-separated (aws cloudwatch describe-alarms --alarm-names ...)',
   });
 }

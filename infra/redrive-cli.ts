@@ -52,7 +52,7 @@ class UsageError extends Error {}
  * ```
  */
 export async function runRedriveCli(argv: readonly string[], context: RedriveCliContext): Promise<number> {
-  let options;
+  let options: ReturnType<typeof parseOptions>;
   try {
     options = parseOptions(argv, context);
   } catch (error) {
@@ -70,12 +70,15 @@ export async function runRedriveCli(argv: readonly string[], context: RedriveCli
     return report.failed > 0 ? 1 : 0;
   } catch (error) {
     context.printError(`redrive stopped: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
-    context.printError('Check the queue URLs, the region and your AWS credentials (the caller needs sqs:ReceiveMessage, sqs:SendMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility and sqs:GetQueueAttributes).');
+    context.printError(
+      'Check the queue URLs, the region and your AWS credentials (the caller needs sqs:ReceiveMessage, sqs:SendMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility and sqs:GetQueueAttributes).',
+    );
     return 1;
   }
 }
 
 function parseOptions(argv: readonly string[], context: RedriveCliContext) {
+  // biome-ignore lint/suspicious/noImplicitAnyLet: TypeScript types it from the parseArgs call below (an auto-typed let)
   let parsed;
   try {
     parsed = parseArgs({
@@ -117,7 +120,17 @@ function parseOptions(argv: readonly string[], context: RedriveCliContext) {
   const region = values.region ?? context.env.AWS_REGION ?? context.env.AWS_DEFAULT_REGION ?? regionOf(queueUrl);
   if (!region && !context.client) throw new UsageError('no AWS region: pass --region or set AWS_REGION');
 
-  return { region, redrive: { queueUrl, deadLetterQueueUrl, dryRun: values['dry-run'], types: values.type ?? [], ids: values.id ?? [], ...(limit ? { limit } : {}) } };
+  return {
+    region,
+    redrive: {
+      queueUrl,
+      deadLetterQueueUrl,
+      dryRun: values['dry-run'],
+      types: values.type ?? [],
+      ids: values.id ?? [],
+      ...(limit ? { limit } : {}),
+    },
+  };
 }
 
 /** Reads NonBlockingQueueUrl and DeadLetterQueueUrl of one stack from a `cdk deploy --outputs-file` file. */
@@ -134,11 +147,14 @@ function readOutputs(cwd: string, file: string | undefined, stack: string | unde
   }
   const name = stack ?? stackNameFromCdkJson(cwd) ?? DEFAULT_STACK_NAME;
   const stackOutputs = outputs[name];
-  if (!stackOutputs) throw new UsageError(`${path} has no outputs of stack ${name} (it has: ${Object.keys(outputs).join(', ') || 'none'}); pass --stack`);
+  if (!stackOutputs)
+    throw new UsageError(`${path} has no outputs of stack ${name} (it has: ${Object.keys(outputs).join(', ') || 'none'}); pass --stack`);
   const queueUrl = stackOutputs.NonBlockingQueueUrl;
   const deadLetterQueueUrl = stackOutputs.DeadLetterQueueUrl;
   if (typeof queueUrl !== 'string' || typeof deadLetterQueueUrl !== 'string') {
-    throw new UsageError(`${path}: stack ${name} has no NonBlockingQueueUrl and DeadLetterQueueUrl outputs; deploy the current version of the stack first`);
+    throw new UsageError(
+      `${path}: stack ${name} has no NonBlockingQueueUrl and DeadLetterQueueUrl outputs; deploy the current version of the stack first`,
+    );
   }
   return { queueUrl, deadLetterQueueUrl };
 }

@@ -40,9 +40,20 @@ const CONFIGURATIONS: readonly (readonly [string, () => string, Record<string, u
   [
     'an existing secret by ARN, provisioned and reserved concurrency, a worker cap and an alarm topic',
     () => makeProject({ blocking: ['user.pre_create.ts', 'oidc.jwt.pre_create.ts'], nonBlocking: ['user.created.ts'] }),
-    { secretArn: SECRET_ARN, provisionedConcurrency: 2, blockingReservedConcurrency: 10, receiverReservedConcurrency: 5, workerMaxConcurrency: 3, alarmTopicArn: TOPIC_ARN },
+    {
+      secretArn: SECRET_ARN,
+      provisionedConcurrency: 2,
+      blockingReservedConcurrency: 10,
+      receiverReservedConcurrency: 5,
+      workerMaxConcurrency: 3,
+      alarmTopicArn: TOPIC_ARN,
+    },
   ],
-  ['an existing secret by name and no non-blocking handler files', () => makeProject({ blocking: ['user.pre_create.ts'] }), { secretName: 'authgear/webhook' }],
+  [
+    'an existing secret by name and no non-blocking handler files',
+    () => makeProject({ blocking: ['user.pre_create.ts'] }),
+    { secretName: 'authgear/webhook' },
+  ],
 ];
 
 interface Finding {
@@ -56,7 +67,11 @@ interface ValidationReport {
   readonly pluginReports: readonly {
     readonly pluginName: string;
     readonly metadata?: { readonly error?: string };
-    readonly violations: readonly { readonly ruleName: string; readonly severity: string; readonly violatingConstructs: readonly { readonly constructPath: string }[] }[];
+    readonly violations: readonly {
+      readonly ruleName: string;
+      readonly severity: string;
+      readonly violatingConstructs: readonly { readonly constructPath: string }[];
+    }[];
   }[];
 }
 
@@ -79,7 +94,9 @@ function synthWithChecks(projectRoot: string, context: Record<string, unknown>, 
   const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
   const findings: Finding[] = report.pluginReports.flatMap((plugin) => [
     ...(plugin.metadata?.error ? [{ rule: `${plugin.pluginName} failed: ${plugin.metadata.error}`, severity: 'error', path: '' }] : []),
-    ...plugin.violations.flatMap((v) => v.violatingConstructs.map((c) => ({ rule: v.ruleName, severity: v.severity, path: c.constructPath }))),
+    ...plugin.violations.flatMap((v) =>
+      v.violatingConstructs.map((c) => ({ rule: v.ruleName, severity: v.severity, path: c.constructPath })),
+    ),
   ]);
   return { app, stack, findings, error };
 }
@@ -91,7 +108,9 @@ function rawFindings(root: IConstruct): Finding[] {
   Object.defineProperty(pack, 'isAcknowledged', { value: () => false });
   return pack
     .validateScope(root)
-    .violations.flatMap((v) => v.violatingResources.map((r) => ({ rule: v.ruleName, severity: v.severity ?? 'error', path: r.constructPath ?? '' })));
+    .violations.flatMap((v) =>
+      v.violatingResources.map((r) => ({ rule: v.ruleName, severity: v.severity ?? 'error', path: r.constructPath ?? '' })),
+    );
 }
 
 interface Acknowledgement {
@@ -105,11 +124,18 @@ function acknowledgements(root: IConstruct): Acknowledgement[] {
   return root.node.findAll().flatMap((construct) =>
     construct.node.metadata
       .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((entry) => Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({ path: construct.node.path, id: id.replace(/^annotation::/i, ''), reason }))),
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          path: construct.node.path,
+          id: id.replace(/^annotation::/i, ''),
+          reason,
+        })),
+      ),
   );
 }
 
-const covers = (ack: Acknowledgement, finding: Finding): boolean => finding.rule === ack.id && (finding.path === ack.path || finding.path.startsWith(`${ack.path}/`));
+const covers = (ack: Acknowledgement, finding: Finding): boolean =>
+  finding.rule === ack.id && (finding.path === ack.path || finding.path.startsWith(`${ack.path}/`));
 
 describe('cdk-nag AWS Solutions checks', () => {
   it.each(CONFIGURATIONS)('leave no finding unacknowledged, error or warning: %s', (_name, project, context) => {
@@ -135,9 +161,16 @@ describe('cdk-nag AWS Solutions checks', () => {
       expect(ack.id in ACKNOWLEDGED_RULES, `${ack.id} at ${ack.path} does not go through acknowledge()`).toBe(true);
       // Never the app or the whole stack: only the construct that has the finding.
       expect([app.node.path, stack.node.path]).not.toContain(ack.path);
-      expect(raw.some((finding) => covers(ack, finding)), `${ack.id} at ${ack.path} acknowledges nothing`).toBe(true);
+      expect(
+        raw.some((finding) => covers(ack, finding)),
+        `${ack.id} at ${ack.path} acknowledges nothing`,
+      ).toBe(true);
     }
-    for (const finding of raw) expect(acks.some((ack) => covers(ack, finding)), `${finding.rule} at ${finding.path}`).toBe(true);
+    for (const finding of raw)
+      expect(
+        acks.some((ack) => covers(ack, finding)),
+        `${finding.rule} at ${finding.path}`,
+      ).toBe(true);
   });
 
   it('acknowledge the runtime on each function, authorization on each route, and rotation on the created secret only', () => {
@@ -198,7 +231,8 @@ describe('cdk-nag AWS Solutions checks', () => {
   it('fail the synthesis on a new warning too', () => {
     // Prepare
     const root = makeProject({ blocking: ['user.pre_create.ts'] });
-    const plant = (stack: Stack) => new dynamodb.Table(stack, 'Unrecoverable', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
+    const plant = (stack: Stack) =>
+      new dynamodb.Table(stack, 'Unrecoverable', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
 
     // Act
     const { findings, error } = synthWithChecks(root, {}, plant);
@@ -214,7 +248,9 @@ function identityStatements(json: TemplateJson): Statement[] {
   const documents = [
     ...resourcesOfType(json, 'AWS::IAM::Policy').map(([, r]) => r.Properties.PolicyDocument),
     ...resourcesOfType(json, 'AWS::IAM::ManagedPolicy').map(([, r]) => r.Properties.PolicyDocument),
-    ...resourcesOfType(json, 'AWS::IAM::Role').flatMap(([, r]) => ((r.Properties.Policies ?? []) as { PolicyDocument: unknown }[]).map((p) => p.PolicyDocument)),
+    ...resourcesOfType(json, 'AWS::IAM::Role').flatMap(([, r]) =>
+      ((r.Properties.Policies ?? []) as { PolicyDocument: unknown }[]).map((p) => p.PolicyDocument),
+    ),
   ] as { Statement: Statement[] }[];
   return documents.flatMap((d) => d.Statement);
 }
@@ -243,7 +279,9 @@ describe('least privilege over the whole template', () => {
     // Prepare
     const s = synth(project(), context);
     const secretResource = (st: Statement) => st.Resource;
-    const logGroupOf = (fnId: string) => ({ 'Fn::GetAtt': [(s.json.Resources[fnId]?.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref, 'Arn'] });
+    const logGroupOf = (fnId: string) => ({
+      'Fn::GetAtt': [(s.json.Resources[fnId]?.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref, 'Arn'],
+    });
     const queueArn = { 'Fn::GetAtt': [s.queueId, 'Arn'] };
 
     // Act
@@ -261,18 +299,33 @@ describe('least privilege over the whole template', () => {
     const logs = ['logs:CreateLogStream', 'logs:PutLogEvents'];
     expect(Object.keys(blocking)).toEqual([...logs, 'secretsmanager:GetSecretValue']);
     expect(Object.keys(receiver)).toEqual([...logs, 'secretsmanager:GetSecretValue', 'sqs:SendMessage']);
-    expect(Object.keys(worker)).toEqual([...logs, 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage']);
-    for (const [fnId, granted] of [[s.blockingId, blocking], [s.nonBlockingId, receiver], [s.workerId, worker]] as const) {
+    expect(Object.keys(worker)).toEqual([
+      ...logs,
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:ReceiveMessage',
+    ]);
+    for (const [fnId, granted] of [
+      [s.blockingId, blocking],
+      [s.nonBlockingId, receiver],
+      [s.workerId, worker],
+    ] as const) {
       for (const action of logs) expect(granted[action]?.Resource).toEqual(logGroupOf(fnId));
     }
-    expect(secretResource(blocking['secretsmanager:GetSecretValue'] as Statement)).toEqual(secretResource(receiver['secretsmanager:GetSecretValue'] as Statement));
+    expect(secretResource(blocking['secretsmanager:GetSecretValue'] as Statement)).toEqual(
+      secretResource(receiver['secretsmanager:GetSecretValue'] as Statement),
+    );
     for (const action of ['sqs:SendMessage']) expect(receiver[action]?.Resource).toEqual(queueArn);
-    for (const action of ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage']) expect(worker[action]?.Resource).toEqual(queueArn);
+    for (const action of ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'])
+      expect(worker[action]?.Resource).toEqual(queueArn);
     // Three roles, one per function, that only Lambda may assume.
     const roles = resourcesOfType(s.json, 'AWS::IAM::Role');
     expect(roles.map(([id]) => id).sort()).toEqual([s.blockingId, s.nonBlockingId, s.workerId].map((id) => roleOf(s.json, id)).sort());
     for (const [, role] of roles) {
-      expect(role.Properties.AssumeRolePolicyDocument).toMatchObject({ Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }] });
+      expect(role.Properties.AssumeRolePolicyDocument).toMatchObject({
+        Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }],
+      });
     }
   });
 
@@ -281,7 +334,9 @@ describe('least privilege over the whole template', () => {
     const s = synth(project(), context);
 
     // Act
-    const kmsActions = identityStatements(s.json).flatMap(actionsOf).filter((action) => action.startsWith('kms:'));
+    const kmsActions = identityStatements(s.json)
+      .flatMap(actionsOf)
+      .filter((action) => action.startsWith('kms:'));
 
     // Assess
     s.template.resourceCountIs('AWS::KMS::Key', 0);
@@ -290,22 +345,28 @@ describe('least privilege over the whole template', () => {
     expect(kmsActions).toEqual([]);
   });
 
-  it.each(CONFIGURATIONS)('resource policies: only API Gateway may invoke, only this API, and the queues deny everything without TLS: %s', (_name, project, context) => {
-    // Prepare
-    const s = synth(project(), context);
-    const apiId = resourcesOfType(s.json, 'AWS::ApiGatewayV2::Api')[0]?.[0] ?? 'missing';
+  it.each(CONFIGURATIONS)(
+    'resource policies: only API Gateway may invoke, only this API, and the queues deny everything without TLS: %s',
+    (_name, project, context) => {
+      // Prepare
+      const s = synth(project(), context);
+      const apiId = resourcesOfType(s.json, 'AWS::ApiGatewayV2::Api')[0]?.[0] ?? 'missing';
 
-    // Act
-    const permissions = resourcesOfType(s.json, 'AWS::Lambda::Permission').map(([, p]) => p.Properties);
-    const queueStatements = resourcesOfType(s.json, 'AWS::SQS::QueuePolicy').flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+      // Act
+      const permissions = resourcesOfType(s.json, 'AWS::Lambda::Permission').map(([, p]) => p.Properties);
+      const queueStatements = resourcesOfType(s.json, 'AWS::SQS::QueuePolicy').flatMap(
+        ([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+      );
 
-    // Assess
-    expect(permissions.length).toBeGreaterThan(0);
-    for (const permission of permissions) {
-      expect(permission).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
-      expect(JSON.stringify(permission.SourceArn)).toContain(JSON.stringify({ Ref: apiId }));
-    }
-    expect(queueStatements).toHaveLength(2);
-    for (const st of queueStatements) expect(st).toMatchObject({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
-  });
+      // Assess
+      expect(permissions.length).toBeGreaterThan(0);
+      for (const permission of permissions) {
+        expect(permission).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
+        expect(JSON.stringify(permission.SourceArn)).toContain(JSON.stringify({ Ref: apiId }));
+      }
+      expect(queueStatements).toHaveLength(2);
+      for (const st of queueStatements)
+        expect(st).toMatchObject({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    },
+  );
 });

@@ -44,7 +44,10 @@ describe('AuthgearWebhooksStack with a new secret (two blocking files, one non-b
 
   beforeAll(() => {
     // Prepare
-    const root = makeProject({ blocking: ['user.pre_create.ts', 'oidc.jwt.pre_create.ts', '_shared.ts'], nonBlocking: ['user.created.ts'] });
+    const root = makeProject({
+      blocking: ['user.pre_create.ts', 'oidc.jwt.pre_create.ts', '_shared.ts'],
+      nonBlocking: ['user.created.ts'],
+    });
 
     // Act
     s = synth(root);
@@ -59,7 +62,11 @@ describe('AuthgearWebhooksStack with a new secret (two blocking files, one non-b
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
     expect(s.json.Resources[apiId]?.Properties.DisableExecuteApiEndpoint).not.toBe(true);
     s.template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
-    s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', AutoDeploy: true, AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiAccessLogs'), 'Arn'] } } });
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiAccessLogs'), 'Arn'] } },
+    });
   });
 
   it('has one POST route per handler file and no other route', () => {
@@ -73,7 +80,10 @@ describe('AuthgearWebhooksStack with a new secret (two blocking files, one non-b
   it('sends every blocking route to the one blocking function, and /non-blocking to the other', () => {
     // Prepare
     const integrationTarget = new Map(
-      resourcesOfType(s.json, 'AWS::ApiGatewayV2::Integration').map(([id, r]) => [id, (r.Properties.IntegrationUri as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]]),
+      resourcesOfType(s.json, 'AWS::ApiGatewayV2::Integration').map(([id, r]) => [
+        id,
+        (r.Properties.IntegrationUri as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0],
+      ]),
     );
 
     // Act
@@ -111,7 +121,9 @@ describe('AuthgearWebhooksStack with a new secret (two blocking files, one non-b
   it('gives each function its own log group, and every log group the default retention of 30 days', () => {
     // Act
     const logGroups = resourcesOfType(s.json, 'AWS::Logs::LogGroup');
-    const used = [s.blockingId, s.nonBlockingId, s.workerId].map((id) => (s.json.Resources[id]?.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref);
+    const used = [s.blockingId, s.nonBlockingId, s.workerId].map(
+      (id) => (s.json.Resources[id]?.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref,
+    );
 
     // Assess
     expect(logGroups).toHaveLength(4); // three functions and the API's access log
@@ -123,8 +135,16 @@ describe('AuthgearWebhooksStack with a new secret (two blocking files, one non-b
   it('points the blocking function and the receiver at the secret, the receiver and the worker at the queue, and enables source maps', () => {
     // Assess
     expect(envOf(s.json, s.blockingId)).toEqual({ AUTHGEAR_WEBHOOK_SECRET_ID: { Ref: secretId }, NODE_OPTIONS: '--enable-source-maps' });
-    expect(envOf(s.json, s.nonBlockingId)).toEqual({ AUTHGEAR_WEBHOOK_SECRET_ID: { Ref: secretId }, NODE_OPTIONS: '--enable-source-maps', NON_BLOCKING_QUEUE_URL: { Ref: s.queueId } });
-    expect(envOf(s.json, s.workerId)).toEqual({ NODE_OPTIONS: '--enable-source-maps', NON_BLOCKING_QUEUE_URL: { Ref: s.queueId }, RETRY_WINDOW_MINUTES: '60' });
+    expect(envOf(s.json, s.nonBlockingId)).toEqual({
+      AUTHGEAR_WEBHOOK_SECRET_ID: { Ref: secretId },
+      NODE_OPTIONS: '--enable-source-maps',
+      NON_BLOCKING_QUEUE_URL: { Ref: s.queueId },
+    });
+    expect(envOf(s.json, s.workerId)).toEqual({
+      NODE_OPTIONS: '--enable-source-maps',
+      NON_BLOCKING_QUEUE_URL: { Ref: s.queueId },
+      RETRY_WINDOW_MINUTES: '60',
+    });
   });
 
   it('creates the secret with a description and no value anywhere in the template', () => {
@@ -316,7 +336,8 @@ describe('AuthgearWebhooksStack durable non-blocking path: queues, worker, alarm
   let s: ReturnType<typeof synth>;
   let root: string;
   const queueArn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
-  const sqsStatements = (fnId: string) => statementsOfRole(s.json, roleOf(s.json, fnId)).filter((st) => actionsOf(st).some((a) => a.startsWith('sqs:')));
+  const sqsStatements = (fnId: string) =>
+    statementsOfRole(s.json, roleOf(s.json, fnId)).filter((st) => actionsOf(st).some((a) => a.startsWith('sqs:')));
 
   beforeAll(() => {
     // Prepare
@@ -373,7 +394,9 @@ describe('AuthgearWebhooksStack durable non-blocking path: queues, worker, alarm
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
-    expect(mappings[0]?.[1].DependsOn).toEqual(expect.arrayContaining([roleOf(s.json, s.workerId), expect.stringMatching(/^WorkerRoleDefaultPolicy/)]));
+    expect(mappings[0]?.[1].DependsOn).toEqual(
+      expect.arrayContaining([roleOf(s.json, s.workerId), expect.stringMatching(/^WorkerRoleDefaultPolicy/)]),
+    );
   });
 
   it('lets the receiver only SendMessage to the queue, and the worker only receive, delete and change visibility on it', () => {
@@ -386,10 +409,16 @@ describe('AuthgearWebhooksStack durable non-blocking path: queues, worker, alarm
     expect(receiver).toEqual([{ Action: 'sqs:SendMessage', Effect: 'Allow', Resource: queueArn(s.queueId) }]);
     // GetQueueAttributes: Lambda's event source mapping reads the queue's attributes with the function's role.
     expect(worker).toEqual([
-      { Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'], Effect: 'Allow', Resource: queueArn(s.queueId) },
+      {
+        Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+        Effect: 'Allow',
+        Resource: queueArn(s.queueId),
+      },
     ]);
     expect(blocking).toEqual([]);
-    expect(statementsOfRole(s.json, roleOf(s.json, s.workerId)).filter((st) => actionsOf(st).some((a) => a.startsWith('secretsmanager:')))).toEqual([]);
+    expect(
+      statementsOfRole(s.json, roleOf(s.json, s.workerId)).filter((st) => actionsOf(st).some((a) => a.startsWith('secretsmanager:'))),
+    ).toEqual([]);
     expect(JSON.stringify(allStatements(s.json))).not.toContain(s.deadLetterQueueId);
     for (const st of allStatements(s.json)) {
       for (const action of actionsOf(st)) expect(action).not.toMatch(/\*/);
@@ -462,7 +491,9 @@ describe('AuthgearWebhooksStack durable non-blocking path: queues, worker, alarm
     // Act
     const longer = synth(root, { retryWindowMinutes: '120' });
     const queue = longer.json.Resources[longer.queueId]?.Properties as { RedrivePolicy: { maxReceiveCount: number } };
-    const backlog = resourcesOfType(longer.json, 'AWS::CloudWatch::Alarm').find(([, a]) => a.Properties.MetricName === 'ApproximateAgeOfOldestMessage')?.[1];
+    const backlog = resourcesOfType(longer.json, 'AWS::CloudWatch::Alarm').find(
+      ([, a]) => a.Properties.MetricName === 'ApproximateAgeOfOldestMessage',
+    )?.[1];
 
     // Assess
     expect(retrySchedule(120).maxAttempts).toBe(12);
@@ -512,10 +543,19 @@ describe('AuthgearWebhooksStack input errors', () => {
   it('infra/app.ts reports an invalid context value in one message, without a stack trace, and exits 1', () => {
     // Prepare
     const outdir = tempDir('authgear-app-test-');
-    const env = { PATH: process.env.PATH ?? '', CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ ...CDK_JSON_CONTEXT, blockingDeadlineMs: 5000 }) };
+    const env = {
+      PATH: process.env.PATH ?? '',
+      CDK_OUTDIR: outdir,
+      CDK_CONTEXT_JSON: JSON.stringify({ ...CDK_JSON_CONTEXT, blockingDeadlineMs: 5000 }),
+    };
 
     // Act
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+      cwd: REPO_ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
 
     // Assess
     expect(run.status).toBe(1);

@@ -14,7 +14,8 @@ import { AuthgearWebhooksStack, type AuthgearWebhooksStackProps } from './stack'
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The same context `cdk synth` gets from cdk.json, so these tests see what a deploy would. */
-export const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+export const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> })
+  .context;
 
 /** Skips esbuild: these tests look at the template only (test/bundle.test.ts bundles for real). */
 export const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
@@ -44,7 +45,10 @@ export function removeTempDirs(): void {
 /** A throwaway project: only the handler file names matter, since nothing is bundled. */
 export function makeProject(files: { blocking?: string[]; nonBlocking?: string[] }): string {
   const root = tempDir('authgear-stack-test-');
-  for (const [folder, names] of [['blocking', files.blocking ?? []], ['non-blocking', files.nonBlocking ?? []]] as const) {
+  for (const [folder, names] of [
+    ['blocking', files.blocking ?? []],
+    ['non-blocking', files.nonBlocking ?? []],
+  ] as const) {
     mkdirSync(join(root, 'functions', folder), { recursive: true });
     for (const name of names) writeFileSync(join(root, 'functions', folder, name), 'export default undefined;\n');
   }
@@ -57,7 +61,8 @@ export function synth(projectRoot: string, context: Record<string, unknown> = {}
   const app = new App({ context: { ...CDK_JSON_CONTEXT, ...NO_BUNDLING, ...context } });
   const stack = new AuthgearWebhooksStack(app, 'TestStack', { projectRoot, ...props });
   const template = Template.fromStack(stack);
-  const logicalId = (construct: { node: { defaultChild?: unknown } }): string => stack.getLogicalId(construct.node.defaultChild as CfnFunction);
+  const logicalId = (construct: { node: { defaultChild?: unknown } }): string =>
+    stack.getLogicalId(construct.node.defaultChild as CfnFunction);
   return {
     stack,
     template,
@@ -114,7 +119,8 @@ export const envOf = (json: { Resources: Record<string, Resource> }, id: string)
   ((json.Resources[id]?.Properties.Environment as { Variables: Record<string, unknown> }) ?? { Variables: {} }).Variables;
 
 /** The logical id of the role a function runs with. */
-export const roleOf = (json: TemplateJson, fnId: string): string => ((json.Resources[fnId]?.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] ?? '');
+export const roleOf = (json: TemplateJson, fnId: string): string =>
+  (json.Resources[fnId]?.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] ?? '';
 
 /** Every statement of the policies attached to `roleId`. */
 export const statementsOfRole = (json: TemplateJson, roleId: string): Statement[] =>

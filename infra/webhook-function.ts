@@ -65,7 +65,9 @@ export function webhookFunction(stack: Stack, id: WebhookFunctionId, options: We
   logGroup.grantWrite(role);
   // Not secret.grantRead(): that adds DescribeSecret, which the functions never call.
   if (options.secret) {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [options.secret.policyResource] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [options.secret.policyResource] }),
+    );
   }
 
   const lockFile = join(projectRoot, 'package-lock.json');
@@ -93,7 +95,8 @@ export function webhookFunction(stack: Stack, id: WebhookFunctionId, options: We
       forceDockerBundling: false,
       format: OutputFormat.ESM,
       // Bundled CommonJS packages may call require(); ESM has none, so provide one.
-      banner: "import { createRequire as __authgearCreateRequire } from 'node:module'; const require = __authgearCreateRequire(import.meta.url);",
+      banner:
+        "import { createRequire as __authgearCreateRequire } from 'node:module'; const require = __authgearCreateRequire(import.meta.url);",
       target: 'node22',
       // Prefer the ES module builds of dependencies: they tree-shake better.
       mainFields: ['module', 'main'],
@@ -125,8 +128,14 @@ export function webhookFunction(stack: Stack, id: WebhookFunctionId, options: We
 }
 
 /** Lambda descriptions stop at 256 characters; list the events while they fit. */
-export function describeFunction(kind: 'blocking' | 'non-blocking receiver' | 'non-blocking worker', files: readonly HandlerFile[]): string {
+export function describeFunction(
+  kind: 'blocking' | 'non-blocking receiver' | 'non-blocking worker',
+  files: readonly HandlerFile[],
+): string {
   const prefix = `Authgear ${kind} webhooks`;
-  const listed = files.length === 0 ? `${prefix} (no handler files: acknowledges every event)` : `${prefix}: ${files.map((f) => f.eventType).join(', ')}`;
+  const listed =
+    files.length === 0
+      ? `${prefix} (no handler files: acknowledges every event)`
+      : `${prefix}: ${files.map((f) => f.eventType).join(', ')}`;
   return listed.length <= 256 ? listed : `${prefix} (${files.length} event types)`;
 }

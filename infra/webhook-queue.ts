@@ -72,7 +72,12 @@ export function allowEnqueue(receiver: lambda.IFunction, queue: sqs.IQueue): voi
  * concurrency it makes Lambda poll less instead of throttling invocations, and a throttled batch
  * would come back with its receive count raised, spending an attempt of the retry schedule.
  */
-export function feedWorker(stack: Stack, worker: lambda.Function, queue: sqs.IQueue, options: { readonly maxConcurrency: number | undefined }): lambda.EventSourceMapping {
+export function feedWorker(
+  stack: Stack,
+  worker: lambda.Function,
+  queue: sqs.IQueue,
+  options: { readonly maxConcurrency: number | undefined },
+): lambda.EventSourceMapping {
   const workerRole = worker.role as iam.Role;
   workerRole.addToPrincipalPolicy(
     new iam.PolicyStatement({

@@ -2,7 +2,7 @@
  * The Secrets Manager secret that holds Authgear's webhook signing secret: created empty by the
  * stack, or an existing one named by `secretArn` / `secretName`.
  */
-import { Arn, ArnFormat, Aws, CfnRule, Fn, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Aws, CfnRule, Fn, type Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { acknowledge } from './security-checks';
 
@@ -24,7 +24,10 @@ export interface WebhookSecret {
  * Creates the secret, or references the one named by `secretArn` / `secretName`. Construct ids
  * are those of the first release, so a deployed secret is never replaced.
  */
-export function webhookSecret(stack: Stack, options: { readonly secretArn: string | undefined; readonly secretName: string | undefined }): WebhookSecret {
+export function webhookSecret(
+  stack: Stack,
+  options: { readonly secretArn: string | undefined; readonly secretName: string | undefined },
+): WebhookSecret {
   if (options.secretArn !== undefined) {
     const arn = options.secretArn;
     secretsmanager.Secret.fromSecretCompleteArn(stack, 'WebhookSecret', arn);
@@ -54,7 +57,8 @@ export function webhookSecret(stack: Stack, options: { readonly secretArn: strin
     return { id: name, policyResource, region: Aws.REGION, byName: true };
   }
   const secret = new secretsmanager.Secret(stack, 'WebhookSecret', {
-    description: 'Authgear webhook signing secret (Authgear portal: Advanced > Hooks). Set it with the PutSecretValueCommand output; a JSON array of strings allows a rotation overlap.',
+    description:
+      'Authgear webhook signing secret (Authgear portal: Advanced > Hooks). Set it with the PutSecretValueCommand output; a JSON array of strings allows a rotation overlap.',
   });
   // CDK would generate a random value, which can never match Authgear's signatures. An empty
   // secret makes the functions answer 503 "no secret" until the real one is stored, and the value

@@ -28,7 +28,13 @@ import { createLambdaHandler, type LambdaHandler } from '../shared/adapters/lamb
 import { createWebhookApp, type WebhookApp } from '../shared/core/app';
 import type { LoadedHandlerModule } from '../shared/core/assemble';
 import { readConfig } from '../shared/core/config';
-import { BLOCKING_EVENT_TYPES, NON_BLOCKING_EVENT_TYPES, isBlockingEventType, type BlockingEventType, type NonBlockingEventType } from '../shared/core/constants';
+import {
+  BLOCKING_EVENT_TYPES,
+  NON_BLOCKING_EVENT_TYPES,
+  isBlockingEventType,
+  type BlockingEventType,
+  type NonBlockingEventType,
+} from '../shared/core/constants';
 import { defineBlockingHandler, defineNonBlockingHandler, type BlockingHandler, type NonBlockingHandler } from '../shared/core/handler';
 import { createJsonLogger, type Logger } from '../shared/core/logger';
 import { SecretStore, staticSecretSource, type SecretSource } from '../shared/core/secret';
@@ -83,7 +89,12 @@ interface Recorded {
 /** Every handler invocation of the in-process and Lambda runs, in order. */
 const recorded: Recorded[] = [];
 
-const SERVED_BLOCKING: readonly BlockingEventType[] = ['user.pre_create', 'oidc.jwt.pre_create', 'authentication.pre_initialize', 'authentication.pre_authenticated'];
+const SERVED_BLOCKING: readonly BlockingEventType[] = [
+  'user.pre_create',
+  'oidc.jwt.pre_create',
+  'authentication.pre_initialize',
+  'authentication.pre_authenticated',
+];
 const HANDLED_NON_BLOCKING: readonly NonBlockingEventType[] = ['user.created', 'user.authenticated', 'identity.email.added'];
 
 const blockingHandlers: BlockingHandler[] = SERVED_BLOCKING.map((type) =>
@@ -164,7 +175,8 @@ const refuse = (status: 400 | 401 | 404 | 405 | 413, body: string, why: string):
 function model(input: ModelInput, served: Served): Expected {
   let routeType: string | undefined;
   if (input.path === '/non-blocking' && served.nonBlocking) routeType = 'non-blocking';
-  else if (input.path.startsWith('/blocking/') && served.blocking.has(input.path.slice('/blocking/'.length))) routeType = input.path.slice('/blocking/'.length);
+  else if (input.path.startsWith('/blocking/') && served.blocking.has(input.path.slice('/blocking/'.length)))
+    routeType = input.path.slice('/blocking/'.length);
   if (routeType === undefined) return refuse(404, PUBLIC_BODIES.notFound, 'no route');
   if (input.method !== 'POST') return refuse(405, PUBLIC_BODIES.methodNotAllowed, 'method');
   if (input.tooLarge || input.body.byteLength > input.maxBodyBytes) return refuse(413, PUBLIC_BODIES.tooLarge, 'size');
@@ -223,7 +235,8 @@ function leaks(body: string): string | undefined {
   if (body.includes(SECRET)) return 'the secret';
   // Class names of thrown errors and the texts of JSON.parse and TextDecoder failures; the public
   // bodies use the lowercase key "error", which this does not match.
-  if (/[A-Za-z]+Error\b|Exception|Unexpected token|Unexpected end|JSON\.parse|position \d|not valid JSON|encoded data/.test(body)) return 'an internal error message';
+  if (/[A-Za-z]+Error\b|Exception|Unexpected token|Unexpected end|JSON\.parse|position \d|not valid JSON|encoded data/.test(body))
+    return 'an internal error message';
   return undefined;
 }
 
@@ -279,7 +292,16 @@ type Mutation =
   | { readonly op: 'invalid utf-8'; readonly at: number; readonly bytes: readonly number[] };
 
 type SignatureMode =
-  | { readonly mode: 'good' | 'good, upper-case hex' | 'good, mixed-case hex' | 'of the unmutated body' | 'wrong secret' | 'missing' | 'empty' }
+  | {
+      readonly mode:
+        | 'good'
+        | 'good, upper-case hex'
+        | 'good, mixed-case hex'
+        | 'of the unmutated body'
+        | 'wrong secret'
+        | 'missing'
+        | 'empty';
+    }
   | { readonly mode: 'good, padded with spaces' }
   | { readonly mode: 'bit flipped'; readonly nibble: number; readonly bit: number }
   | { readonly mode: 'truncated'; readonly drop: number }
@@ -319,7 +341,10 @@ const generatedEventArb: fc.Arbitrary<GeneratedEvent> = fc.record({
   type: fc.oneof(
     { weight: 4, arbitrary: fc.constantFrom(...BLOCKING_EVENT_TYPES) },
     { weight: 4, arbitrary: fc.constantFrom(...NON_BLOCKING_EVENT_TYPES) },
-    { weight: 1, arbitrary: fc.constantFrom('user.future_event', 'User.Pre_Create', 'user.pre_create ', '__proto__', 'constructor', 'toString', '') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('user.future_event', 'User.Pre_Create', 'user.pre_create ', '__proto__', 'constructor', 'toString', ''),
+    },
     { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 24 }) },
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) },
   ),
@@ -330,9 +355,16 @@ const generatedEventArb: fc.Arbitrary<GeneratedEvent> = fc.record({
   ),
   timestamp: fc.oneof(
     { weight: 20, arbitrary: fc.constant('number' as const) },
-    { weight: 1, arbitrary: fc.constantFrom('fraction' as const, 'string' as const, 'missing' as const, 'huge' as const, 'negative' as const) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('fraction' as const, 'string' as const, 'missing' as const, 'huge' as const, 'negative' as const),
+    },
   ),
-  context: fc.oneof({ weight: 10, arbitrary: fc.constant('real' as const) }, { weight: 2, arbitrary: fc.constant('minimal' as const) }, { weight: 1, arbitrary: fc.constant('not an object' as const) }),
+  context: fc.oneof(
+    { weight: 10, arbitrary: fc.constant('real' as const) },
+    { weight: 2, arbitrary: fc.constant('minimal' as const) },
+    { weight: 1, arbitrary: fc.constant('not an object' as const) },
+  ),
   extra: fc.dictionary(fc.string({ unit: 'grapheme', maxLength: 8 }), fc.string({ unit: 'grapheme', maxLength: 16 }), { maxKeys: 2 }),
   style: fc.constantFrom('go' as const, 'pretty' as const),
 });
@@ -341,11 +373,26 @@ const templateArb: fc.Arbitrary<EnvelopeTemplate> = fc.oneof(
   { weight: 30, arbitrary: fc.record({ kind: fc.constant('vector' as const), index: fc.nat(VECTORS.length - 1) }) },
   { weight: 3, arbitrary: fc.constant({ kind: 'tricky' as const }) },
   { weight: 40, arbitrary: fc.record({ kind: fc.constant('generated' as const), event: generatedEventArb }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('deep payload' as const), type: fc.constantFrom('user.pre_create', 'user.created') }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('invalid utf-8 in envelope' as const), type: fc.constantFrom('user.pre_create', 'user.created') }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('raw' as const), name: fc.constantFrom(...(Object.keys(RAW_BODIES) as RawBodyName[])) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('deep payload' as const), type: fc.constantFrom('user.pre_create', 'user.created') }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('invalid utf-8 in envelope' as const),
+      type: fc.constantFrom('user.pre_create', 'user.created'),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('raw' as const), name: fc.constantFrom(...(Object.keys(RAW_BODIES) as RawBodyName[])) }),
+  },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('random bytes' as const), bytes: fc.uint8Array({ maxLength: 256 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('oversized' as const), extra: fc.integer({ min: 1, max: 64 }), flagOnly: fc.boolean() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('oversized' as const), extra: fc.integer({ min: 1, max: 64 }), flagOnly: fc.boolean() }),
+  },
 );
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
@@ -367,26 +414,61 @@ const signatureArb: fc.Arbitrary<SignatureMode> = fc.oneof(
   { weight: 6, arbitrary: fc.constant({ mode: 'of the unmutated body' as const }) },
   { weight: 6, arbitrary: fc.record({ mode: fc.constant('bit flipped' as const), nibble: fc.nat(63), bit: fc.nat(3) }) },
   { weight: 2, arbitrary: fc.record({ mode: fc.constant('truncated' as const), drop: fc.integer({ min: 1, max: 64 }) }) },
-  { weight: 2, arbitrary: fc.record({ mode: fc.constant('extended' as const), suffix: fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 1, maxLength: 64 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      mode: fc.constant('extended' as const),
+      suffix: fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 1, maxLength: 64 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ mode: fc.constant('random hex' as const), hex: hex(64) }) },
-  { weight: 2, arbitrary: fc.record({ mode: fc.constant('not hex' as const), at: fc.nat(63), char: fc.constantFrom('g', 'z', 'G', ' ', '-', '\u00e9', 'x') }) },
-  { weight: 3, arbitrary: fc.constantFrom({ mode: 'wrong secret' as const }, { mode: 'missing' as const }, { mode: 'empty' as const }, { mode: 'good, padded with spaces' as const }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      mode: fc.constant('not hex' as const),
+      at: fc.nat(63),
+      char: fc.constantFrom('g', 'z', 'G', ' ', '-', '\u00e9', 'x'),
+    }),
+  },
   {
     weight: 3,
-    arbitrary: fc.constantFrom({ mode: 'sent twice, same value' as const }, { mode: 'sent twice, good and flipped' as const }, { mode: 'two names differing in case' as const }),
+    arbitrary: fc.constantFrom(
+      { mode: 'wrong secret' as const },
+      { mode: 'missing' as const },
+      { mode: 'empty' as const },
+      { mode: 'good, padded with spaces' as const },
+    ),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      { mode: 'sent twice, same value' as const },
+      { mode: 'sent twice, good and flipped' as const },
+      { mode: 'two names differing in case' as const },
+    ),
   },
   {
     weight: 1,
     arbitrary: fc.record({
       mode: fc.constant('near-miss header name' as const),
-      name: fc.constantFrom('x-authgear-body-signatur', 'x-authgear-signature', 'x-authgear-body-signature-2', 'x-authgear-body_signature', ' x-authgear-body-signature', 'authgear-body-signature'),
+      name: fc.constantFrom(
+        'x-authgear-body-signatur',
+        'x-authgear-signature',
+        'x-authgear-body-signature-2',
+        'x-authgear-body_signature',
+        ' x-authgear-body-signature',
+        'authgear-body-signature',
+      ),
     }),
   },
 );
 
 const methodArb = fc.oneof(
   { weight: 30, arbitrary: fc.constant('POST') },
-  { weight: 1, arbitrary: fc.constantFrom('GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT', 'post', 'Post', 'POST ', '') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT', 'post', 'Post', 'POST ', ''),
+  },
 );
 
 const routeArb: fc.Arbitrary<Route> = fc.oneof(
@@ -431,7 +513,10 @@ const ageArb = fc.oneof(
 
 const lambdaBodyArb = fc.oneof(
   { weight: 8, arbitrary: fc.constantFrom('truthful' as const, 'base64' as const) },
-  { weight: 1, arbitrary: fc.constantFrom('flag says base64, body is text' as const, 'flag says text, body is base64' as const, 'no body' as const) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('flag says base64, body is text' as const, 'flag says text, body is base64' as const, 'no body' as const),
+  },
 );
 
 const junkHeadersArb = fc.array(
@@ -445,7 +530,10 @@ const junkHeadersArb = fc.array(
 const attackArb: fc.Arbitrary<Attack> = fc.record({
   transport: fc.oneof({ weight: 7, arbitrary: fc.constant('core' as const) }, { weight: 3, arbitrary: fc.constant('lambda' as const) }),
   template: templateArb,
-  mutations: fc.oneof({ weight: 6, arbitrary: fc.constant([]) }, { weight: 4, arbitrary: fc.array(mutationArb, { minLength: 1, maxLength: 3 }) }),
+  mutations: fc.oneof(
+    { weight: 6, arbitrary: fc.constant([]) },
+    { weight: 4, arbitrary: fc.array(mutationArb, { minLength: 1, maxLength: 3 }) },
+  ),
   signature: signatureArb,
   casing: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.nat() }),
   method: methodArb,
@@ -481,23 +569,32 @@ function bodyOf(template: EnvelopeTemplate, timestamp: number, restamp: boolean)
     case 'generated': {
       const g = template.event;
       const ts =
-        g.timestamp === 'number' ? timestamp
-        : g.timestamp === 'fraction' ? timestamp + 0.25
-        : g.timestamp === 'string' ? String(timestamp)
-        : g.timestamp === 'huge' ? 1e300
-        : g.timestamp === 'negative' ? -timestamp
-        : undefined;
+        g.timestamp === 'number'
+          ? timestamp
+          : g.timestamp === 'fraction'
+            ? timestamp + 0.25
+            : g.timestamp === 'string'
+              ? String(timestamp)
+              : g.timestamp === 'huge'
+                ? 1e300
+                : g.timestamp === 'negative'
+                  ? -timestamp
+                  : undefined;
       const context =
-        g.context === 'not an object' ? [ts]
-        : g.context === 'minimal' ? { timestamp: ts, ...g.extra }
-        : { ...REAL_CONTEXT, timestamp: ts, ...g.extra };
+        g.context === 'not an object'
+          ? [ts]
+          : g.context === 'minimal'
+            ? { timestamp: ts, ...g.extra }
+            : { ...REAL_CONTEXT, timestamp: ts, ...g.extra };
       const event = { id: g.id, seq: g.seq, type: g.type, payload: g.payload, context };
       const text = g.style === 'go' ? goJson(event) : JSON.stringify(event, null, 2);
       return { bytes: utf8(text), type: typeof g.type === 'string' ? g.type : '' };
     }
     case 'deep payload':
       return {
-        bytes: utf8(`{"id":"00000000000d0e01","seq":1,"type":"${template.type}","payload":{"deep":${RAW_BODIES['deep arrays (100k)']}},"context":{"timestamp":${timestamp}}}`),
+        bytes: utf8(
+          `{"id":"00000000000d0e01","seq":1,"type":"${template.type}","payload":{"deep":${RAW_BODIES['deep arrays (100k)']}},"context":{"timestamp":${timestamp}}}`,
+        ),
         type: template.type,
       };
     case 'invalid utf-8 in envelope':
@@ -523,7 +620,7 @@ function bodyOf(template: EnvelopeTemplate, timestamp: number, restamp: boolean)
 function mutate(bytes: Uint8Array, mutations: readonly Mutation[]): Uint8Array {
   let out = Buffer.from(bytes);
   for (const m of mutations) {
-    const at = out.length === 0 ? 0 : ('at' in m ? m.at % (out.length + 1) : 0);
+    const at = out.length === 0 ? 0 : 'at' in m ? m.at % (out.length + 1) : 0;
     switch (m.op) {
       case 'flip':
         if (out.length > 0) out[at % out.length]! ^= 1 << m.bit;
@@ -555,7 +652,13 @@ function flipNibble(signature: string, nibble: number, bit: number): string {
 }
 
 /** The signature header lines an attack sends, as [name, value] pairs in order. */
-function signatureHeaders(s: SignatureMode, name: string, body: Uint8Array, unmutated: Uint8Array, storedSignature: string | undefined): [string, string][] {
+function signatureHeaders(
+  s: SignatureMode,
+  name: string,
+  body: Uint8Array,
+  unmutated: Uint8Array,
+  storedSignature: string | undefined,
+): [string, string][] {
   const good = hmacHex(body);
   switch (s.mode) {
     case 'good':
@@ -585,11 +688,20 @@ function signatureHeaders(s: SignatureMode, name: string, body: Uint8Array, unmu
     case 'not hex':
       return [[name, `${good.slice(0, s.at)}${s.char}${good.slice(s.at + 1)}`]];
     case 'sent twice, same value':
-      return [[name, good], [name, good]];
+      return [
+        [name, good],
+        [name, good],
+      ];
     case 'sent twice, good and flipped':
-      return [[name, good], [name, flipNibble(good, 0, 0)]];
+      return [
+        [name, good],
+        [name, flipNibble(good, 0, 0)],
+      ];
     case 'two names differing in case':
-      return [[SIGNATURE_HEADER, good], [SIGNATURE_HEADER.toUpperCase(), good]];
+      return [
+        [SIGNATURE_HEADER, good],
+        [SIGNATURE_HEADER.toUpperCase(), good],
+      ];
     case 'near-miss header name':
       return [[s.name, good]];
   }
@@ -654,7 +766,10 @@ class Tally {
     const lines = [`${title.padEnd(width)}  requests  statuses`];
     for (const key of keys) {
       const row = this.#rows.get(key)!;
-      const statuses = [...row.statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ');
+      const statuses = [...row.statuses]
+        .sort(([a], [b]) => a - b)
+        .map(([s, n]) => `${s}×${n}`)
+        .join(' ');
       lines.push(`${key.padEnd(width)}  ${String(row.requests).padStart(8)}  ${statuses}`);
     }
     lines.push(`${'total'.padEnd(width)}  ${String(this.total).padStart(8)}`);
@@ -681,21 +796,25 @@ function judge(expected: Expected, answer: Answer, newRecords: readonly Recorded
 
   switch (expected.kind) {
     case 'refused':
-      if (answer.status !== expected.status) return `expected ${expected.status} (${expected.why}), got ${answer.status} ${answer.body.slice(0, 200)}`;
+      if (answer.status !== expected.status)
+        return `expected ${expected.status} (${expected.why}), got ${answer.status} ${answer.body.slice(0, 200)}`;
       if (answer.body !== expected.body) return `expected body ${expected.body}, got ${answer.body.slice(0, 200)}`;
       if (newRecords.length > 0) return `a handler ran on a refused request (${expected.why})`;
       return undefined;
     case 'blocking':
-      if (answer.status !== 200 || answer.body !== ALLOW_BODY) return `expected 200 ${ALLOW_BODY}, got ${answer.status} ${answer.body.slice(0, 200)}`;
+      if (answer.status !== 200 || answer.body !== ALLOW_BODY)
+        return `expected 200 ${ALLOW_BODY}, got ${answer.status} ${answer.body.slice(0, 200)}`;
       if (newRecords.length !== 1) return `expected exactly one handler call, got ${newRecords.length}`;
       if (!sameJson(newRecords[0]!.event, expected.event)) return 'the handler saw something other than the parse of the signed bytes';
       return undefined;
     case 'non-blocking':
       // In process today; the non-blocking route may hand events to a queue instead, so only
       // the documented status classes are required, and a handler call (if any) must be this event.
-      if (!((answer.status >= 200 && answer.status < 300) || (answer.status >= 500 && answer.status < 600))) return `non-blocking answer ${answer.status}`;
+      if (!((answer.status >= 200 && answer.status < 300) || (answer.status >= 500 && answer.status < 600)))
+        return `non-blocking answer ${answer.status}`;
       if (newRecords.length > (expected.handled ? 1 : 0)) return `unexpected handler calls: ${newRecords.length}`;
-      if (newRecords.length === 1 && !sameJson(newRecords[0]!.event, expected.event)) return 'the handler saw something other than the parse of the signed bytes';
+      if (newRecords.length === 1 && !sameJson(newRecords[0]!.event, expected.event))
+        return 'the handler saw something other than the parse of the signed bytes';
       return undefined;
   }
 }
@@ -731,7 +850,12 @@ describe('attack: generated hostile deliveries through the core and the Lambda a
         blocking: new Map(blockingHandlers.map((h) => [h.event, h])),
         nonBlocking: new Map(nonBlockingHandlers.map((h) => [h.event, h])),
       },
-      secrets: new SecretStore({ source: coreSource, logger, ttlMs: config.secretCacheTtlMs, refreshIntervalMs: config.secretRefreshIntervalMs }),
+      secrets: new SecretStore({
+        source: coreSource,
+        logger,
+        ttlMs: config.secretCacheTtlMs,
+        refreshIntervalMs: config.secretRefreshIntervalMs,
+      }),
       config,
       logger,
       now: () => clock,
@@ -739,8 +863,20 @@ describe('attack: generated hostile deliveries through the core and the Lambda a
     const lambdaSources = { blocking: countingSource(SECRET), nonBlocking: countingSource(SECRET) };
     const lambdaEnv = { LOG_LEVEL: 'info' };
     const lambdas: Record<'blocking' | 'non-blocking', LambdaHandler> = {
-      blocking: createLambdaHandler({ serve: 'blocking', modules: modulesOf(blockingHandlers), env: lambdaEnv, logger, secretSource: lambdaSources.blocking }),
-      'non-blocking': createLambdaHandler({ serve: 'non-blocking', modules: modulesOf(nonBlockingHandlers), env: lambdaEnv, logger, secretSource: lambdaSources.nonBlocking }),
+      blocking: createLambdaHandler({
+        serve: 'blocking',
+        modules: modulesOf(blockingHandlers),
+        env: lambdaEnv,
+        logger,
+        secretSource: lambdaSources.blocking,
+      }),
+      'non-blocking': createLambdaHandler({
+        serve: 'non-blocking',
+        modules: modulesOf(nonBlockingHandlers),
+        env: lambdaEnv,
+        logger,
+        secretSource: lambdaSources.nonBlocking,
+      }),
     };
     const served = {
       core: { blocking: new Set<string>(SERVED_BLOCKING), nonBlocking: true, handled: new Set<string>(HANDLED_NON_BLOCKING) },
@@ -762,7 +898,8 @@ describe('attack: generated hostile deliveries through the core and the Lambda a
       const realNow = Date.now();
       const ageMs = lambda ? lambdaSafeAge(attack.ageMs) : attack.ageMs;
       const timestamp = lambda ? Math.floor(realNow / 1000) - Math.round(ageMs / 1000) : T0_SECONDS + (pick % 1000);
-      const vectorTimestamp = attack.template.kind === 'vector' ? (VECTOR_EVENTS[attack.template.index]!.context.timestamp as number) : undefined;
+      const vectorTimestamp =
+        attack.template.kind === 'vector' ? (VECTOR_EVENTS[attack.template.index]!.context.timestamp as number) : undefined;
       const base = bodyOf(attack.template, timestamp, lambda);
       const eventTimestamp = vectorTimestamp !== undefined && !lambda ? vectorTimestamp : timestamp;
       clock = eventTimestamp * 1000 + ageMs;
@@ -790,8 +927,17 @@ describe('attack: generated hostile deliveries through the core and the Lambda a
         const signatures = Object.entries(headers)
           .filter(([k]) => k.toLowerCase() === SIGNATURE_HEADER)
           .flatMap(([, v]) => (Array.isArray(v) ? v : [v]));
-        expected = model({ method: attack.method, path, signatures, body, tooLarge: base.tooLarge === true, nowMs: clock, maxBodyBytes: MAX_BODY_BYTES }, served.core);
-        const response = await core.handle({ method: attack.method, path, headers, body, ...(base.tooLarge ? { bodyTooLarge: true } : {}) });
+        expected = model(
+          { method: attack.method, path, signatures, body, tooLarge: base.tooLarge === true, nowMs: clock, maxBodyBytes: MAX_BODY_BYTES },
+          served.core,
+        );
+        const response = await core.handle({
+          method: attack.method,
+          path,
+          headers,
+          body,
+          ...(base.tooLarge ? { bodyTooLarge: true } : {}),
+        });
         answer = { status: response.status, contentType: response.headers['content-type'], body: response.body };
       } else {
         // API Gateway routes /non-blocking to one function and each blocking path to the other;
@@ -805,7 +951,10 @@ describe('attack: generated hostile deliveries through the core and the Lambda a
         const signatures = Object.entries(headers)
           .filter(([k]) => k.toLowerCase() === SIGNATURE_HEADER)
           .map(([, v]) => v);
-        expected = model({ method: attack.method, path, signatures, body: received, tooLarge: false, nowMs: Date.now(), maxBodyBytes: MAX_BODY_BYTES }, served[fn]);
+        expected = model(
+          { method: attack.method, path, signatures, body: received, tooLarge: false, nowMs: Date.now(), maxBodyBytes: MAX_BODY_BYTES },
+          served[fn],
+        );
         const result = await lambdas[fn](lambdaEvent(attack.method, path, headers, payload, isBase64Encoded));
         answer = lambdaAnswer(result);
       }
@@ -838,13 +987,26 @@ describe('attack: generated hostile deliveries through the core and the Lambda a
     expect(logAudit.internalErrors).toBe(0);
     // Forged requests may trigger a re-fetch for a rotated secret, but at most one per refresh interval.
     const allowedFetches = 1 + Math.ceil(elapsedMs / config.secretRefreshIntervalMs);
-    for (const calls of [coreSource.calls, lambdaSources.blocking.calls, lambdaSources.nonBlocking.calls]) expect(calls).toBeLessThanOrEqual(allowedFetches);
+    for (const calls of [coreSource.calls, lambdaSources.blocking.calls, lambdaSources.nonBlocking.calls])
+      expect(calls).toBeLessThanOrEqual(allowedFetches);
     // The generator really covered what it claims (only checked at the default size).
     if (NUM_RUNS >= MIN_DEFAULT_RUNS) {
       expect(byTransport.requests('lambda blocking') + byTransport.requests('lambda non-blocking')).toBeGreaterThan(NUM_RUNS / 5);
       expect(byOutcome.requests('verified blocking')).toBeGreaterThan(NUM_RUNS / 20);
       expect(byOutcome.requests('verified non-blocking')).toBeGreaterThan(NUM_RUNS / 20);
-      for (const why of ['stale', 'future', 'not JSON', 'not an envelope', 'signature mismatch', 'signature malformed', 'signature header repeated', 'type does not match route', 'size', 'method', 'no route']) {
+      for (const why of [
+        'stale',
+        'future',
+        'not JSON',
+        'not an envelope',
+        'signature mismatch',
+        'signature malformed',
+        'signature header repeated',
+        'type does not match route',
+        'size',
+        'method',
+        'no route',
+      ]) {
         expect(byOutcome.requests(`refused: ${why}`), why).toBeGreaterThan(0);
       }
     }
@@ -865,7 +1027,9 @@ function lambdaBody(mode: LambdaBody, body: Uint8Array): { payload: string | und
   const validUtf8 = Buffer.from(text, 'utf8').equals(body);
   switch (mode) {
     case 'truthful':
-      return validUtf8 ? { payload: text, isBase64Encoded: false, received: body } : { payload: base64, isBase64Encoded: true, received: body };
+      return validUtf8
+        ? { payload: text, isBase64Encoded: false, received: body }
+        : { payload: base64, isBase64Encoded: true, received: body };
     case 'base64':
       return { payload: base64, isBase64Encoded: true, received: body };
     case 'flag says base64, body is text':
@@ -877,7 +1041,13 @@ function lambdaBody(mode: LambdaBody, body: Uint8Array): { payload: string | und
   }
 }
 
-function lambdaEvent(method: string, path: string, headers: Record<string, string>, body: string | undefined, isBase64Encoded: boolean): APIGatewayProxyEventV2 {
+function lambdaEvent(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  isBase64Encoded: boolean,
+): APIGatewayProxyEventV2 {
   return {
     version: '2.0',
     routeKey: '$default',
@@ -904,7 +1074,11 @@ function lambdaEvent(method: string, path: string, headers: Record<string, strin
 function lambdaAnswer(result: APIGatewayProxyStructuredResultV2): Answer {
   const headers = result.headers ?? {};
   const contentType = headers['content-type'];
-  return { status: result.statusCode ?? 0, contentType: typeof contentType === 'string' ? contentType : undefined, body: result.body ?? '' };
+  return {
+    status: result.statusCode ?? 0,
+    contentType: typeof contentType === 'string' ? contentType : undefined,
+    body: result.body ?? '',
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -928,7 +1102,11 @@ describe('attack: replays with REJECT_REPEATED_BLOCKING_EVENTS on', () => {
       deliveries: fc.array(
         fc.record({
           event: fc.nat(2),
-          advanceMs: fc.oneof(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 240_000, max: 370_000 }), fc.integer({ min: 0, max: 400_000 })),
+          advanceMs: fc.oneof(
+            fc.integer({ min: 0, max: 10_000 }),
+            fc.integer({ min: 240_000, max: 370_000 }),
+            fc.integer({ min: 0, max: 400_000 }),
+          ),
         }),
         { minLength: 2, maxLength: 8 },
       ),
@@ -940,7 +1118,12 @@ describe('attack: replays with REJECT_REPEATED_BLOCKING_EVENTS on', () => {
       let clock = T0_SECONDS * 1000;
       const app = createWebhookApp({
         handlers: { blocking: new Map([['user.pre_create', handler]]) },
-        secrets: new SecretStore({ source: staticSecretSource(SECRET), logger, ttlMs: config.secretCacheTtlMs, refreshIntervalMs: config.secretRefreshIntervalMs }),
+        secrets: new SecretStore({
+          source: staticSecretSource(SECRET),
+          logger,
+          ttlMs: config.secretCacheTtlMs,
+          refreshIntervalMs: config.secretRefreshIntervalMs,
+        }),
         config,
         logger,
         now: () => clock,
@@ -957,7 +1140,12 @@ describe('attack: replays with REJECT_REPEATED_BLOCKING_EVENTS on', () => {
         clock += d.advanceMs;
         const index = d.event % bodies.length;
         const body = bodies[index]!;
-        const response = await app.handle({ method: 'POST', path: '/blocking/user.pre_create', headers: { [SIGNATURE_HEADER]: hmacHex(body) }, body });
+        const response = await app.handle({
+          method: 'POST',
+          path: '/blocking/user.pre_create',
+          headers: { [SIGNATURE_HEADER]: hmacHex(body) },
+          body,
+        });
         log.push(`t+${(clock - T0_SECONDS * 1000) / 1000}s event ${index} (stamped ${stamps[index]}s ahead) → ${response.status}`);
         if (response.status === 200) accepted[index]! += 1;
       }
@@ -975,7 +1163,12 @@ describe('attack: replays with REJECT_REPEATED_BLOCKING_EVENTS on', () => {
     const logger = createJsonLogger({ level: 'silent' });
     const app = createWebhookApp({
       handlers: { blocking: new Map([['user.pre_create', defineBlockingHandler('user.pre_create', () => ({ is_allowed: true }))]]) },
-      secrets: new SecretStore({ source: staticSecretSource(SECRET), logger, ttlMs: config.secretCacheTtlMs, refreshIntervalMs: config.secretRefreshIntervalMs }),
+      secrets: new SecretStore({
+        source: staticSecretSource(SECRET),
+        logger,
+        ttlMs: config.secretCacheTtlMs,
+        refreshIntervalMs: config.secretRefreshIntervalMs,
+      }),
       config,
       logger,
       now: () => clock,
@@ -1031,24 +1224,50 @@ interface HttpAttack {
 
 const httpAttackArb: fc.Arbitrary<HttpAttack> = fc.record({
   vector: fc.nat(VECTORS.length - 1),
-  ageSeconds: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: -50, max: 290 }) }, { weight: 1, arbitrary: fc.constantFrom(-3600, 400, 86_400) }),
+  ageSeconds: fc.oneof(
+    { weight: 8, arbitrary: fc.integer({ min: -50, max: 290 }) },
+    { weight: 1, arbitrary: fc.constantFrom(-3600, 400, 86_400) },
+  ),
   mutate: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
   signature: fc.oneof(
     { weight: 3, arbitrary: fc.constant('good' as const) },
-    { weight: 2, arbitrary: fc.constantFrom('upper' as const, 'padded' as const, 'flipped' as const, 'missing' as const, 'twice' as const, 'twice, other case' as const, 'good and flipped' as const) },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        'upper' as const,
+        'padded' as const,
+        'flipped' as const,
+        'missing' as const,
+        'twice' as const,
+        'twice, other case' as const,
+        'good and flipped' as const,
+      ),
+    },
   ),
   casing: fc.nat(),
   framing: fc.oneof(
     { weight: 4, arbitrary: fc.constant({ kind: 'content-length' as const }) },
-    { weight: 4, arbitrary: fc.record({ kind: fc.constant('chunked' as const), sizes: fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 6 }) }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        kind: fc.constant('chunked' as const),
+        sizes: fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 6 }),
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('content-length too small' as const), by: fc.integer({ min: 1, max: 200 }) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('content-length too large' as const), by: fc.integer({ min: 1, max: 200 }) }) },
     { weight: 1, arbitrary: fc.constant({ kind: 'content-length and chunked' as const }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('content-length twice' as const), same: fc.boolean() }) },
   ),
   oversized: fc.oneof({ weight: 12, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
-  method: fc.oneof({ weight: 12, arbitrary: fc.constant('POST') }, { weight: 1, arbitrary: fc.constantFrom('GET', 'PUT', 'DELETE', 'OPTIONS') }),
-  route: fc.oneof({ weight: 10, arbitrary: fc.constant('own' as const) }, { weight: 1, arbitrary: fc.constantFrom('wrong' as const, 'unknown' as const) }),
+  method: fc.oneof(
+    { weight: 12, arbitrary: fc.constant('POST') },
+    { weight: 1, arbitrary: fc.constantFrom('GET', 'PUT', 'DELETE', 'OPTIONS') },
+  ),
+  route: fc.oneof(
+    { weight: 10, arbitrary: fc.constant('own' as const) },
+    { weight: 1, arbitrary: fc.constantFrom('wrong' as const, 'unknown' as const) },
+  ),
   split: fc.array(fc.integer({ min: 1, max: 400 }), { maxLength: 4 }),
 });
 
@@ -1198,7 +1417,8 @@ describe('attack: header handling and framing over HTTP against the local server
     const checkQueuedRecords = (): void => {
       for (; checkedUpTo < recordedHttp.length; checkedUpTo += 1) {
         const r = recordedHttp[checkedUpTo]!;
-        if (r.route === 'non-blocking' && !verifiedEvents.has(JSON.stringify(r.event))) throw new Error('a non-blocking handler ran on an event no verified request carried');
+        if (r.route === 'non-blocking' && !verifiedEvents.has(JSON.stringify(r.event)))
+          throw new Error('a non-blocking handler ran on an event no verified request carried');
       }
     };
 
@@ -1219,14 +1439,35 @@ describe('attack: header handling and framing over HTTP against the local server
         padded: [[name, `  ${signed}\t`]],
         flipped: [[name, flipped]],
         missing: [],
-        twice: [[name, signed], [name, signed]],
-        'twice, other case': [[SIGNATURE_HEADER, signed], [SIGNATURE_HEADER.toUpperCase(), signed]],
-        'good and flipped': [[name, signed], [name, flipped]],
+        twice: [
+          [name, signed],
+          [name, signed],
+        ],
+        'twice, other case': [
+          [SIGNATURE_HEADER, signed],
+          [SIGNATURE_HEADER.toUpperCase(), signed],
+        ],
+        'good and flipped': [
+          [name, signed],
+          [name, flipped],
+        ],
       }[a.signature] as [string, string][];
       const ownPath = isBlockingEventType(event.type) ? `/blocking/${event.type}` : '/non-blocking';
-      const path = a.route === 'own' ? ownPath : a.route === 'wrong' ? (ownPath === '/non-blocking' ? '/blocking/user.pre_create' : '/non-blocking') : '/blocking/nothing.here';
+      const path =
+        a.route === 'own'
+          ? ownPath
+          : a.route === 'wrong'
+            ? ownPath === '/non-blocking'
+              ? '/blocking/user.pre_create'
+              : '/non-blocking'
+            : '/blocking/nothing.here';
 
-      const head = [`${a.method} ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Content-Type: application/json', ...sigLines.map(([k, v]) => `${k}: ${v}`)];
+      const head = [
+        `${a.method} ${path} HTTP/1.1`,
+        'Host: 127.0.0.1',
+        'Content-Type: application/json',
+        ...sigLines.map(([k, v]) => `${k}: ${v}`),
+      ];
       let payload: Buffer;
       let received: Buffer | undefined = body; // what the server reads as the body, if it reads one
       switch (a.framing.kind) {
@@ -1237,7 +1478,10 @@ describe('attack: header handling and framing over HTTP against the local server
         case 'chunked': {
           head.push('Transfer-Encoding: chunked');
           const chunks = pieces(body, a.framing.sizes);
-          payload = Buffer.concat([...chunks.flatMap((c) => [Buffer.from(`${c.length.toString(16)}\r\n`), c, Buffer.from('\r\n')]), Buffer.from('0\r\n\r\n')]);
+          payload = Buffer.concat([
+            ...chunks.flatMap((c) => [Buffer.from(`${c.length.toString(16)}\r\n`), c, Buffer.from('\r\n')]),
+            Buffer.from('0\r\n\r\n'),
+          ]);
           break;
         }
         case 'content-length too small': {
@@ -1278,38 +1522,68 @@ describe('attack: header handling and framing over HTTP against the local server
       const newBlocking = recordedHttp.slice(before).filter((r) => r.route !== 'non-blocking');
       const framingOk = a.framing.kind === 'content-length' || a.framing.kind === 'chunked';
       const declared =
-        a.framing.kind === 'content-length too large' ? body.length + a.framing.by
-        : a.framing.kind === 'content-length too small' ? Math.max(0, body.length - a.framing.by)
-        : body.length;
+        a.framing.kind === 'content-length too large'
+          ? body.length + a.framing.by
+          : a.framing.kind === 'content-length too small'
+            ? Math.max(0, body.length - a.framing.by)
+            : body.length;
       const declaredTooLarge = declared > HTTP_MAX_BODY_BYTES;
       for (const r of responses) {
-        if (!DOCUMENTED_STATUSES.has(r.status) && !(path === '/non-blocking' && r.status >= 500)) throw new Error(`undocumented status ${r.status}`);
+        if (!DOCUMENTED_STATUSES.has(r.status) && !(path === '/non-blocking' && r.status >= 500))
+          throw new Error(`undocumented status ${r.status}`);
         const leak = leaks(r.body);
         if (leak) throw new Error(`an answer contains ${leak}`);
         if (r.status === 401 && r.body !== PUBLIC_BODIES.unauthorized) throw new Error(`401 with body ${r.body}`);
       }
 
       if (framingOk) {
-        const expected = model({ method: a.method, path, signatures, body, tooLarge: false, nowMs: Date.now(), maxBodyBytes: HTTP_MAX_BODY_BYTES }, served);
+        const expected = model(
+          { method: a.method, path, signatures, body, tooLarge: false, nowMs: Date.now(), maxBodyBytes: HTTP_MAX_BODY_BYTES },
+          served,
+        );
         if (responses.length !== 1) throw new Error(`expected one answer, got ${statuses.join(',')}`);
         const first = responses[0]!;
         if (expected.kind !== 'refused') verifiedEvents.add(JSON.stringify(expected.event));
-        const problem = judge(expected, { status: first.status, contentType: first.headers['content-type'], body: first.body }, newBlocking);
+        const problem = judge(
+          expected,
+          { status: first.status, contentType: first.headers['content-type'], body: first.body },
+          newBlocking,
+        );
         if (problem) throw new Error(`${a.framing.kind}: ${problem}`);
         checkQueuedRecords();
         return;
       }
       // Broken framing: Node's HTTP parser refuses it with a bare 400. The only other answer a
       // client may see is the app's answer to the bytes the server did read as a body.
-      const ownAnswer = received === undefined ? undefined : model({ method: a.method, path, signatures, body: received, tooLarge: false, nowMs: Date.now(), maxBodyBytes: HTTP_MAX_BODY_BYTES }, served);
+      const ownAnswer =
+        received === undefined
+          ? undefined
+          : model(
+              { method: a.method, path, signatures, body: received, tooLarge: false, nowMs: Date.now(), maxBodyBytes: HTTP_MAX_BODY_BYTES },
+              served,
+            );
       // A declared length over the limit is answered before the body is read, as the core decides
       // for a body flagged too large (404, 405 or 413).
-      const early = declaredTooLarge ? model({ method: a.method, path, signatures, body: Buffer.alloc(0), tooLarge: true, nowMs: Date.now(), maxBodyBytes: HTTP_MAX_BODY_BYTES }, served) : undefined;
+      const early = declaredTooLarge
+        ? model(
+            {
+              method: a.method,
+              path,
+              signatures,
+              body: Buffer.alloc(0),
+              tooLarge: true,
+              nowMs: Date.now(),
+              maxBodyBytes: HTTP_MAX_BODY_BYTES,
+            },
+            served,
+          )
+        : undefined;
       const finalOk = statuses.at(-1) === 400 || (early?.kind === 'refused' && statuses.at(-1) === early.status);
       if (!finalOk) throw new Error(`${a.framing.kind}: expected a final 400, got ${statuses.join(',')}`);
       const verified = ownAnswer !== undefined && ownAnswer.kind !== 'refused';
       if (verified) verifiedEvents.add(JSON.stringify(ownAnswer.event));
-      if (newBlocking.length > (verified ? 1 : 0)) throw new Error(`${a.framing.kind}: a blocking handler ran on a body that was not verified`);
+      if (newBlocking.length > (verified ? 1 : 0))
+        throw new Error(`${a.framing.kind}: a blocking handler ran on a body that was not verified`);
       checkQueuedRecords();
     });
     await fc.assert(run, { numRuns: HTTP_RUNS, seed: SEED });
@@ -1334,7 +1608,9 @@ describe('attack: header handling and framing over HTTP against the local server
     const v = VECTOR_EVENTS.find((e) => e.type === 'user.pre_create')!;
     const fresh = Buffer.from(goJson({ ...v, context: { ...v.context, timestamp: Math.floor(Date.now() / 1000) } }));
     const [after] = await rawExchange(server.port, [
-      Buffer.from(`POST /blocking/user.pre_create HTTP/1.1\r\nHost: 127.0.0.1\r\n${SIGNATURE_HEADER}: ${hmacHex(fresh)}\r\nContent-Length: ${fresh.length}\r\n\r\n`),
+      Buffer.from(
+        `POST /blocking/user.pre_create HTTP/1.1\r\nHost: 127.0.0.1\r\n${SIGNATURE_HEADER}: ${hmacHex(fresh)}\r\nContent-Length: ${fresh.length}\r\n\r\n`,
+      ),
       fresh,
     ]);
     expect(after?.status).toBe(200);

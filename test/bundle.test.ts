@@ -81,7 +81,13 @@ interface ProcessRun {
 }
 
 /** An API Gateway HTTP API event, payload format 2.0, as Lambda receives it. */
-function httpApiEvent(options: { method?: string; path: string; body?: string; headers?: Record<string, string>; isBase64Encoded?: boolean }) {
+function httpApiEvent(options: {
+  method?: string;
+  path: string;
+  body?: string;
+  headers?: Record<string, string>;
+  isBase64Encoded?: boolean;
+}) {
   const method = options.method ?? 'POST';
   const now = Date.now();
   const headers: Record<string, string> = {
@@ -90,7 +96,8 @@ function httpApiEvent(options: { method?: string; path: string; body?: string; h
     'x-forwarded-proto': 'https',
     ...Object.fromEntries(Object.entries(options.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
   };
-  if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body, options.isBase64Encoded ? 'base64' : 'utf8'));
+  if (options.body !== undefined)
+    headers['content-length'] = String(Buffer.byteLength(options.body, options.isBase64Encoded ? 'base64' : 'utf8'));
   return {
     version: '2.0',
     routeKey: `${method} ${options.path}`,
@@ -222,7 +229,9 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
     console.log(`synth with bundling: ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
     // The function's S3 key is "<asset hash>.zip"; the bundle sits in cdk.out/asset.<asset hash>/.
-    const template = assembly.getStackArtifact(stack.artifactId).template as { Resources: Record<string, { Properties: { Code: { S3Key: string } } }> };
+    const template = assembly.getStackArtifact(stack.artifactId).template as {
+      Resources: Record<string, { Properties: { Code: { S3Key: string } } }>;
+    };
     const assetOf = (fn: { node: { defaultChild?: unknown } }): string => {
       const key = template.Resources[stack.getLogicalId(fn.node.defaultChild as CfnFunction)]?.Properties.Code.S3Key ?? '';
       return join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
@@ -248,7 +257,9 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       const code = readFileSync(bundlePath, 'utf8');
       const map = JSON.parse(readFileSync(mapPath, 'utf8')) as { version: number; sources: string[]; sourcesContent?: (string | null)[] };
       const lines = code.split('\n');
-      console.log(`${kind}: index.mjs ${(statSync(bundlePath).size / 1024).toFixed(1)} KiB, index.mjs.map ${(statSync(mapPath).size / 1024).toFixed(1)} KiB`);
+      console.log(
+        `${kind}: index.mjs ${(statSync(bundlePath).size / 1024).toFixed(1)} KiB, index.mjs.map ${(statSync(mapPath).size / 1024).toFixed(1)} KiB`,
+      );
 
       // Assess
       expect(lines[0]).toMatch(/^import \{ createRequire as \w+ \} from 'node:module'; const require = \w+\(import\.meta\.url\);$/);
@@ -265,7 +276,9 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       expect(lines.filter((line) => /^\s{2,}\S/.test(line)).length).toBeLessThan(20);
       expect(code.trimEnd().endsWith('//# sourceMappingURL=index.mjs.map')).toBe(true);
       expect(map.version).toBe(3);
-      expect(map.sources.some((s) => s.endsWith(kind === 'worker' ? 'shared/adapters/sqs-worker.ts' : 'shared/adapters/lambda.ts'))).toBe(true);
+      expect(map.sources.some((s) => s.endsWith(kind === 'worker' ? 'shared/adapters/sqs-worker.ts' : 'shared/adapters/lambda.ts'))).toBe(
+        true,
+      );
       // The receiver queues events; their handler code lives in the worker only.
       expect(map.sources.some((s) => s.endsWith('functions/non-blocking/user.created.ts'))).toBe(kind === 'worker');
       expect((map.sourcesContent ?? []).every((c) => c === null)).toBe(true);
@@ -280,7 +293,11 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
     const tricky = trickyPreCreateBody();
     const notJson = 'this is not JSON, but it is signed';
     const requests = {
-      preCreate: httpApiEvent({ path: '/blocking/user.pre_create', body: preCreate.body, headers: { 'x-authgear-body-signature': preCreate.signature, 'content-type': 'application/json' } }),
+      preCreate: httpApiEvent({
+        path: '/blocking/user.pre_create',
+        body: preCreate.body,
+        headers: { 'x-authgear-body-signature': preCreate.signature, 'content-type': 'application/json' },
+      }),
       preCreateBase64: httpApiEvent({
         path: '/blocking/user.pre_create',
         body: Buffer.from(preCreate.body, 'utf8').toString('base64'),
@@ -289,12 +306,29 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       }),
       tricky: httpApiEvent({ path: '/blocking/user.pre_create', body: tricky, headers: authgearHeaders(tricky, VECTOR_SECRET) }),
       jwt: httpApiEvent({ path: '/blocking/oidc.jwt.pre_create', body: jwt.body, headers: { 'x-authgear-body-signature': jwt.signature } }),
-      wrongSignature: httpApiEvent({ path: '/blocking/user.pre_create', body: preCreate.body, headers: authgearHeaders(preCreate.body, 'not-the-secret') }),
-      lyingBase64Flag: httpApiEvent({ path: '/blocking/user.pre_create', body: preCreate.body, isBase64Encoded: true, headers: { 'x-authgear-body-signature': preCreate.signature } }),
+      wrongSignature: httpApiEvent({
+        path: '/blocking/user.pre_create',
+        body: preCreate.body,
+        headers: authgearHeaders(preCreate.body, 'not-the-secret'),
+      }),
+      lyingBase64Flag: httpApiEvent({
+        path: '/blocking/user.pre_create',
+        body: preCreate.body,
+        isBase64Encoded: true,
+        headers: { 'x-authgear-body-signature': preCreate.signature },
+      }),
       signedNotJson: httpApiEvent({ path: '/blocking/user.pre_create', body: notJson, headers: authgearHeaders(notJson, VECTOR_SECRET) }),
-      wrongTypeForRoute: httpApiEvent({ path: '/blocking/user.pre_create', body: created.body, headers: { 'x-authgear-body-signature': created.signature } }),
+      wrongTypeForRoute: httpApiEvent({
+        path: '/blocking/user.pre_create',
+        body: created.body,
+        headers: { 'x-authgear-body-signature': created.signature },
+      }),
       get: httpApiEvent({ method: 'GET', path: '/blocking/user.pre_create' }),
-      tooLarge: httpApiEvent({ path: '/blocking/user.pre_create', body: 'x'.repeat(1024 * 1024 + 1), headers: { 'x-authgear-body-signature': preCreate.signature } }),
+      tooLarge: httpApiEvent({
+        path: '/blocking/user.pre_create',
+        body: 'x'.repeat(1024 * 1024 + 1),
+        headers: { 'x-authgear-body-signature': preCreate.signature },
+      }),
       unservedEvent: httpApiEvent({ path: '/blocking/user.profile.pre_update', body: '{}', headers: authgearHeaders('{}', VECTOR_SECRET) }),
     };
     const names = Object.keys(requests) as (keyof typeof requests)[];
@@ -307,7 +341,13 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
 
     beforeAll(async () => {
       // Act
-      run = await runBundle({ bundle: join(assetDir.blocking, 'index.mjs'), driver, fake, secretId: BLOCKING_SECRET_ARN, events: Object.values(requests) });
+      run = await runBundle({
+        bundle: join(assetDir.blocking, 'index.mjs'),
+        driver,
+        fake,
+        secretId: BLOCKING_SECRET_ARN,
+        events: Object.values(requests),
+      });
     }, 60_000);
 
     it('allows the signed user.pre_create vector, sent as text and base64-encoded', () => {
@@ -385,8 +425,15 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
 
   describe('non-blocking receiver bundle', () => {
     const created = vector('user.created');
-    const future = JSON.stringify({ id: '000000000000bd99', seq: 48537, type: 'something.new', payload: { anything: [1, 2, 3] }, context: { timestamp: 1787290000, user_id: null } });
-    const signedCreated = () => httpApiEvent({ path: '/non-blocking', body: created.body, headers: { 'x-authgear-body-signature': created.signature } });
+    const future = JSON.stringify({
+      id: '000000000000bd99',
+      seq: 48537,
+      type: 'something.new',
+      payload: { anything: [1, 2, 3] },
+      context: { timestamp: 1787290000, user_id: null },
+    });
+    const signedCreated = () =>
+      httpApiEvent({ path: '/non-blocking', body: created.body, headers: { 'x-authgear-body-signature': created.signature } });
     // The first SendMessage attempts fail (SQS unavailable); then SQS recovers.
     const requests = [
       signedCreated(),
@@ -426,7 +473,11 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       // Assess
       expect(run.invocations[1]?.response?.statusCode).toBe(200);
       expect(sends.map((c) => c.status)).toEqual([500, 500, 500, 200, 200]);
-      expect(sends[3]?.input).toMatchObject({ MessageBody: created.body, MessageDeduplicationId: '000000000000bc56', MessageGroupId: '000000000000bc56' });
+      expect(sends[3]?.input).toMatchObject({
+        MessageBody: created.body,
+        MessageDeduplicationId: '000000000000bc56',
+        MessageGroupId: '000000000000bc56',
+      });
       expect(sends[3]?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 /);
       expect(sqs.messages(queue.name).map((m) => m.body)).toEqual([created.body]);
     });
@@ -460,9 +511,15 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       // Prepare: two queued messages, received as Lambda's event source would receive them.
       queue = sqs.createQueue('worker-bundle.fifo', { visibilityTimeoutSeconds: 540 });
       const client = fakeSqsClient(sqs);
-      await client.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: created.body, MessageGroupId: 'a', MessageDeduplicationId: 'a' }));
-      await client.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'not an event', MessageGroupId: 'b', MessageDeduplicationId: 'b' }));
-      const received = await client.send(new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }));
+      await client.send(
+        new SendMessageCommand({ QueueUrl: queue.url, MessageBody: created.body, MessageGroupId: 'a', MessageDeduplicationId: 'a' }),
+      );
+      await client.send(
+        new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'not an event', MessageGroupId: 'b', MessageDeduplicationId: 'b' }),
+      );
+      const received = await client.send(
+        new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }),
+      );
       records = (received.Messages ?? []).map((m) => toSqsRecord(m, queue));
       client.destroy();
       secretCallsBefore = fake.calls.length;

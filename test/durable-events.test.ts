@@ -45,7 +45,15 @@ function userCreatedBody(i: number): string {
     seq: 0xa000 + i,
     type: 'user.created',
     payload: { user: { id: `user-${i}`, standard_attributes: {} }, identities: [] },
-    context: { timestamp: Math.floor(Date.now() / 1000), user_id: `user-${i}`, triggered_by: 'user', audit_context: {}, preferred_languages: [], language: 'en', geo_location_code: null },
+    context: {
+      timestamp: Math.floor(Date.now() / 1000),
+      user_id: `user-${i}`,
+      triggered_by: 'user',
+      audit_context: {},
+      preferred_languages: [],
+      language: 'en',
+      geo_location_code: null,
+    },
   });
 }
 
@@ -84,7 +92,8 @@ describe(`durable non-blocking events: ${EVENTS} events, failing handlers, dupli
     const random = seeded(20_261_126);
     for (let i = 0; i < EVENTS; i++) {
       const roll = random();
-      const n = i % 10 === 0 ? Number.POSITIVE_INFINITY : roll < 0.3 ? 1 + Math.floor(random() * 3) : roll < 0.35 ? SCHEDULE.maxAttempts - 1 : 0;
+      const n =
+        i % 10 === 0 ? Number.POSITIVE_INFINITY : roll < 0.3 ? 1 + Math.floor(random() * 3) : roll < 0.35 ? SCHEDULE.maxAttempts - 1 : 0;
       failures.set(eventId(i), n);
     }
     const handler = defineNonBlockingHandler('user.created', (event) => {
@@ -97,7 +106,13 @@ describe(`durable non-blocking events: ${EVENTS} events, failing handlers, dupli
 
     const config = readConfig({ LOG_LEVEL: 'silent' });
     const secrets = new SecretStore({ source: staticSecretSource(SECRET), logger: silent, ttlMs: 300_000, refreshIntervalMs: 30_000 });
-    receiver = createWebhookApp({ handlers: {}, secrets, config, logger: silent, nonBlockingQueue: sqsNonBlockingQueue({ queueUrl: queue.url, eventTypes: ['user.created'], client }) });
+    receiver = createWebhookApp({
+      handlers: {},
+      secrets,
+      config,
+      logger: silent,
+      nonBlockingQueue: sqsNonBlockingQueue({ queueUrl: queue.url, eventTypes: ['user.created'], client }),
+    });
     worker = createSqsWorkerHandler({
       modules: [{ file: 'functions/non-blocking/user.created.ts', kind: 'non-blocking', eventType: 'user.created', exported: handler }],
       env: { NON_BLOCKING_QUEUE_URL: queue.url, RETRY_WINDOW_MINUTES: '60', LOG_LEVEL: 'info' },
@@ -110,7 +125,12 @@ describe(`durable non-blocking events: ${EVENTS} events, failing handlers, dupli
     const send = async (i: number): Promise<void> => {
       const body = userCreatedBody(i);
       if (i % 25 === 3) fake.failNext('SendMessage', 1, 'lose-response');
-      const response = await receiver.handle({ method: 'POST', path: '/non-blocking', headers: authgearHeaders(body, SECRET), body: Buffer.from(body) });
+      const response = await receiver.handle({
+        method: 'POST',
+        path: '/non-blocking',
+        headers: authgearHeaders(body, SECRET),
+        body: Buffer.from(body),
+      });
       receiverStatuses.push(response.status);
     };
     for (let i = 0; i < EVENTS; i++) await send(i);
@@ -164,7 +184,8 @@ describe(`durable non-blocking events: ${EVENTS} events, failing handlers, dupli
       const id = eventId(i);
       const done = successes.get(id) ?? 0;
       const dead = deadIds.filter((d) => d === id).length;
-      if (!((done === 1 && dead === 0) || (done === 0 && dead === 1))) problems.push(`${id}: handled ${done} times, ${dead} times in the dead-letter queue`);
+      if (!((done === 1 && dead === 0) || (done === 0 && dead === 1)))
+        problems.push(`${id}: handled ${done} times, ${dead} times in the dead-letter queue`);
     }
 
     // Assess
@@ -220,7 +241,8 @@ describe(`durable non-blocking events: ${EVENTS} events, failing handlers, dupli
     expect(lostDeletes).toBeGreaterThan(10);
     expect(duplicates).toHaveLength(lostDeletes);
     // The repeat arrives as the delivery after the successful attempt.
-    for (const line of duplicates) expect(line).toMatchObject({ outcome: 'duplicate', attempt: (attempts.get(String(line.event_id))?.length ?? 0) + 1 });
+    for (const line of duplicates)
+      expect(line).toMatchObject({ outcome: 'duplicate', attempt: (attempts.get(String(line.event_id))?.length ?? 0) + 1 });
     expect(duplicates.some((l) => l.attempt === SCHEDULE.maxAttempts + 1)).toBe(true);
   });
 

@@ -94,7 +94,12 @@ const modulesOf = (handlers: readonly BlockingHandler[]): LoadedHandlerModule[] 
 const allowPreCreate = defineBlockingHandler('user.pre_create', () => ({ is_allowed: true }));
 
 /** A blocking function as deployed: the secret from Secrets Manager by id, handlers from `modules`. */
-function blockingFunction(secretId: string, env: Record<string, string>, logger = captureLogs().logger, handlers: readonly BlockingHandler[] = [allowPreCreate]): LambdaHandler {
+function blockingFunction(
+  secretId: string,
+  env: Record<string, string>,
+  logger = captureLogs().logger,
+  handlers: readonly BlockingHandler[] = [allowPreCreate],
+): LambdaHandler {
   return createLambdaHandler({
     serve: 'blocking',
     modules: modulesOf(handlers),
@@ -146,7 +151,12 @@ describe('faults: Secrets Manager at cold start', () => {
     expect(callsFor(id)).toBe(3);
     const fetchErrors = logs.entries().filter((e) => e.reason === 'secret_fetch_failed');
     expect(fetchErrors).toHaveLength(1);
-    expect(fetchErrors[0]).toMatchObject({ level: 'error', msg: 'webhook secret could not be loaded', source: 'secrets-manager', error_name: 'InternalServiceError' });
+    expect(fetchErrors[0]).toMatchObject({
+      level: 'error',
+      msg: 'webhook secret could not be loaded',
+      source: 'secrets-manager',
+      error_name: 'InternalServiceError',
+    });
     expect(logs.outcomes().map((e) => [e.status, e.reason])).toEqual([
       [503, 'secret_unavailable'],
       [503, 'secret_unavailable'],
@@ -198,10 +208,19 @@ describe('faults: Secrets Manager at cold start', () => {
     const id = 'faults-empty-secret';
     fake.setSecret(id, undefined);
     const logs = captureLogs();
-    const server = await startLocalServer({ projectRoot: REPO, port: 0, env: { AUTHGEAR_WEBHOOK_SECRET_ID: id, LOG_LEVEL: 'debug' }, logger: logs.logger });
+    const server = await startLocalServer({
+      projectRoot: REPO,
+      port: 0,
+      env: { AUTHGEAR_WEBHOOK_SECRET_ID: id, LOG_LEVEL: 'debug' },
+      logger: logs.logger,
+    });
     const post = async (secret: string) => {
       const event = delivery('user.pre_create', secret);
-      const response = await fetch(`${server.url}${event.rawPath}`, { method: 'POST', headers: event.headers as Record<string, string>, body: event.body });
+      const response = await fetch(`${server.url}${event.rawPath}`, {
+        method: 'POST',
+        headers: event.headers as Record<string, string>,
+        body: event.body,
+      });
       return { status: response.status, body: await response.text() };
     };
 
@@ -244,7 +263,10 @@ describe('faults: Secrets Manager while warm', () => {
 
     // Act
     const atExpiry = await timed(fn, delivery('user.pre_create', SECRET));
-    await vi.waitFor(() => expect(logs.entries().some((e) => e.reason === 'secret_fetch_failed')).toBe(true), { timeout: 2_000, interval: 10 });
+    await vi.waitFor(() => expect(logs.entries().some((e) => e.reason === 'secret_fetch_failed')).toBe(true), {
+      timeout: 2_000,
+      interval: 10,
+    });
     const callsAfterFailedRefresh = callsFor(id);
     const during: number[] = [];
     for (let i = 0; i < 10; i += 1) {
@@ -392,8 +414,16 @@ describe('faults: handlers that fail, behind a secret from Secrets Manager', () 
       () => ({ is_allowed: true, mutations: { jwt: { payload: { 'https://example.com/claims/plan': 'pro' } } } }) as never,
       { onError: 'allow' },
     ),
-    defineBlockingHandler('user.profile.pre_update', () => ({ is_allowed: false, title: 'No', reason: 'No', extra: 'not in the schema' }) as never, { errorResponse: CUSTOM_DENY }),
-    defineBlockingHandler('authentication.pre_initialize', () => new Promise((_, reject) => setTimeout(() => reject(new Error('late failure')), DEADLINE_MS + 200)), { onError: 'allow' }),
+    defineBlockingHandler(
+      'user.profile.pre_update',
+      () => ({ is_allowed: false, title: 'No', reason: 'No', extra: 'not in the schema' }) as never,
+      { errorResponse: CUSTOM_DENY },
+    ),
+    defineBlockingHandler(
+      'authentication.pre_initialize',
+      () => new Promise((_, reject) => setTimeout(() => reject(new Error('late failure')), DEADLINE_MS + 200)),
+      { onError: 'allow' },
+    ),
   ];
   const id = 'faults-handlers';
   const logs = captureLogs();

@@ -16,7 +16,16 @@ const REPO = REPO_ROOT;
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = join(REPO, '.build', 'test-output', 'inspector');
 const SECRET = 'inspector-test-secret-4f9a2c7e1b';
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const LAUNCH_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 let server: LocalServer;
 let browser: Browser;
@@ -94,7 +103,9 @@ describe('inspector in a headless browser', () => {
 
       // Assess: the body exactly as sent, Go escapes shown literally
       expect(await accepted.locator('.request-body').textContent()).toBe(valid.body);
-      expect(await accepted.locator('.request-headers').textContent()).toContain(`x-authgear-body-signature: ${valid.headers['x-authgear-body-signature']}`);
+      expect(await accepted.locator('.request-headers').textContent()).toContain(
+        `x-authgear-body-signature: ${valid.headers['x-authgear-body-signature']}`,
+      );
       expect(await accepted.locator('.response-body').textContent()).toBe('{"is_allowed":true}');
 
       // Act: replay it with a fresh timestamp
@@ -113,7 +124,9 @@ describe('inspector in a headless browser', () => {
       await page.getByRole('button', { name: 'Sign and send' }).click();
 
       // Assess: its row, queued and then handled by the example handler
-      const sample = page.locator('details.delivery[data-type="user.created"]', { has: page.locator('.c-source', { hasText: 'sample from this page' }) });
+      const sample = page.locator('details.delivery[data-type="user.created"]', {
+        has: page.locator('.c-source', { hasText: 'sample from this page' }),
+      });
       await expect.poll(() => sample.count()).toBe(1);
       expect(await sample.getAttribute('data-status')).toBe('200');
       await expect.poll(() => sample.locator('.c-outcome').textContent()).toBe('queued → handled');

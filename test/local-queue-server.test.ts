@@ -28,14 +28,21 @@ export default defineNonBlockingHandler('user.created', (event, { logger }) => {
 `;
 
 const body = (id: string, user: string): string =>
-  JSON.stringify({ id, seq: 1, type: 'user.created', payload: { user: { id: user }, identities: [] }, context: { timestamp: Math.floor(Date.now() / 1000), user_id: user, triggered_by: 'user' } });
+  JSON.stringify({
+    id,
+    seq: 1,
+    type: 'user.created',
+    payload: { user: { id: user }, identities: [] },
+    context: { timestamp: Math.floor(Date.now() / 1000), user_id: user, triggered_by: 'user' },
+  });
 
 describe('local server with its in-process queue', () => {
   let root: string;
   let server: LocalServer;
   const lines: Record<string, unknown>[] = [];
 
-  const post = (text: string) => fetch(`${server.url}/non-blocking`, { method: 'POST', headers: authgearHeaders(text, SECRET), body: text });
+  const post = (text: string) =>
+    fetch(`${server.url}/non-blocking`, { method: 'POST', headers: authgearHeaders(text, SECRET), body: text });
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'local-queue-server-'));
@@ -44,7 +51,12 @@ describe('local server with its in-process queue', () => {
     writeFileSync(join(root, 'functions', 'non-blocking', 'user.created.ts'), HANDLER);
     const logger = createJsonLogger({ level: 'info', sink: (_l, line) => lines.push(JSON.parse(line) as Record<string, unknown>) });
     // 3600 times faster: the first retry waits about 8 ms, the whole hour about 0.8 s.
-    server = await startLocalServer({ projectRoot: root, port: 0, env: { AUTHGEAR_WEBHOOK_SECRET: SECRET, LOCAL_RETRY_SPEEDUP: '3600' }, logger });
+    server = await startLocalServer({
+      projectRoot: root,
+      port: 0,
+      env: { AUTHGEAR_WEBHOOK_SECRET: SECRET, LOCAL_RETRY_SPEEDUP: '3600' },
+      logger,
+    });
   });
 
   afterAll(async () => {
@@ -64,8 +76,12 @@ describe('local server with its in-process queue', () => {
     expect(answeredMs).toBeLessThan(1_000);
     const mine = lines.filter((l) => l.event_id === '000000000000b001');
     expect(mine.map((l) => l.outcome ?? l.msg)).toEqual(['queued', 'retry_scheduled', 'retry_scheduled', 'synced', 'handled']);
-    expect(mine[1]?.msg).toBe('non-blocking handler failed (attempt 1 of 8); next retry in 8 ms (30 s when deployed; LOCAL_RETRY_SPEEDUP=3600)');
-    expect(mine[2]?.msg).toBe('non-blocking handler failed (attempt 2 of 8); next retry in 17 ms (1 min when deployed; LOCAL_RETRY_SPEEDUP=3600)');
+    expect(mine[1]?.msg).toBe(
+      'non-blocking handler failed (attempt 1 of 8); next retry in 8 ms (30 s when deployed; LOCAL_RETRY_SPEEDUP=3600)',
+    );
+    expect(mine[2]?.msg).toBe(
+      'non-blocking handler failed (attempt 2 of 8); next retry in 17 ms (1 min when deployed; LOCAL_RETRY_SPEEDUP=3600)',
+    );
     expect(mine.at(-1)).toMatchObject({ attempt: 3, max_attempts: 8 });
   });
 
@@ -76,9 +92,15 @@ describe('local server with its in-process queue', () => {
 
     // Assess
     expect(response.status).toBe(200);
-    const failures = lines.filter((l) => l.event_id === '000000000000b002' && (l.outcome === 'retry_scheduled' || l.outcome === 'dead_lettered'));
+    const failures = lines.filter(
+      (l) => l.event_id === '000000000000b002' && (l.outcome === 'retry_scheduled' || l.outcome === 'dead_lettered'),
+    );
     expect(failures).toHaveLength(8);
-    expect(failures.at(-1)).toMatchObject({ level: 'error', outcome: 'dead_lettered', msg: 'non-blocking handler failed (attempt 8 of 8); no attempts left: the event goes to the dead-letter queue' });
+    expect(failures.at(-1)).toMatchObject({
+      level: 'error',
+      outcome: 'dead_lettered',
+      msg: 'non-blocking handler failed (attempt 8 of 8); no attempts left: the event goes to the dead-letter queue',
+    });
     expect(server.queue.deadLetters.map((d) => d.eventId)).toEqual(['000000000000b002']);
   });
 });

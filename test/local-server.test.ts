@@ -51,14 +51,19 @@ function tempProject(link: readonly string[], files: Readonly<Record<string, str
 }
 
 /** Sends one request with node:http, so headers go out exactly as given (case, repeats). */
-function send(url: string, options: { method?: string; headers?: OutgoingHttpHeaders | readonly string[]; body?: string | Uint8Array }): Promise<Reply> {
+function send(
+  url: string,
+  options: { method?: string; headers?: OutgoingHttpHeaders | readonly string[]; body?: string | Uint8Array },
+): Promise<Reply> {
   return new Promise((resolvePromise, reject) => {
     // A raw header list is sent as is: node:http then adds no Host header, which servers require.
     const headers = Array.isArray(options.headers) ? ['host', new URL(url).host, ...options.headers] : (options.headers ?? {});
     const req = request(url, { method: options.method ?? 'POST', headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -104,7 +109,8 @@ describe('local server, in process', () => {
     const files: Record<string, string> = {};
     for (const { type } of VECTORS) {
       if (routeOf(type) !== '/non-blocking' && !served.has(type)) {
-        files[`functions/blocking/${type}.ts`] = `import { defineBlockingHandler } from '${SHARED_FROM_HANDLER}';\nexport default defineBlockingHandler('${type}', () => ({ is_allowed: true }));\n`;
+        files[`functions/blocking/${type}.ts`] =
+          `import { defineBlockingHandler } from '${SHARED_FROM_HANDLER}';\nexport default defineBlockingHandler('${type}', () => ({ is_allowed: true }));\n`;
       }
     }
     extraServer = await startLocalServer({ projectRoot: tempProject(['shared'], files), port: 0, env, logger });
@@ -136,7 +142,10 @@ describe('local server, in process', () => {
     const target = route === '/non-blocking' || server.routes.some((r) => r.path === route) ? server : extraServer;
 
     // Act
-    const reply = await post(`${target.url}${route}`, v.body, { 'content-type': 'application/json', 'x-authgear-body-signature': v.signature });
+    const reply = await post(`${target.url}${route}`, v.body, {
+      'content-type': 'application/json',
+      'x-authgear-body-signature': v.signature,
+    });
 
     // Assess
     expect(reply.status).toBe(200);
@@ -177,7 +186,10 @@ describe('local server, in process', () => {
     const v = vector('user.pre_create');
 
     // Act
-    const reply = await send(`${server.url}/blocking/user.pre_create`, { headers: ['Content-Type', 'application/json', 'X-AUTHGEAR-BODY-SIGNATURE', v.signature], body: v.body });
+    const reply = await send(`${server.url}/blocking/user.pre_create`, {
+      headers: ['Content-Type', 'application/json', 'X-AUTHGEAR-BODY-SIGNATURE', v.signature],
+      body: v.body,
+    });
 
     // Assess
     expect(reply.status).toBe(200);
@@ -193,7 +205,11 @@ describe('local server, in process', () => {
       ['not hex', ['x-authgear-body-signature', 'z'.repeat(64)], 'signature_not_hex'],
       ['wrong length', ['x-authgear-body-signature', v.signature.slice(0, 62)], 'signature_wrong_length'],
       // Twice with the valid value: still refused, and seen as a repeat (not as one joined value).
-      ['header sent twice', ['x-authgear-body-signature', v.signature, 'x-authgear-body-signature', v.signature], 'signature_header_duplicated'],
+      [
+        'header sent twice',
+        ['x-authgear-body-signature', v.signature, 'x-authgear-body-signature', v.signature],
+        'signature_header_duplicated',
+      ],
     ];
 
     it.each(cases)('%s', async (_name, headers, reason) => {
@@ -211,7 +227,10 @@ describe('local server, in process', () => {
   });
 
   describe('refuses a signed body that is not the right event with 400', () => {
-    const signed = (body: string | Uint8Array) => ({ body, headers: { 'content-type': 'application/json', 'x-authgear-body-signature': signBody(body, VECTOR_SECRET) } });
+    const signed = (body: string | Uint8Array) => ({
+      body,
+      headers: { 'content-type': 'application/json', 'x-authgear-body-signature': signBody(body, VECTOR_SECRET) },
+    });
     const notAnEvent = '{"error":"body is not an Authgear event"}';
     const cases: [string, string, ReturnType<typeof signed>, string][] = [
       ['not JSON', '/blocking/user.pre_create', signed('hello'), notAnEvent],
@@ -219,7 +238,12 @@ describe('local server, in process', () => {
       ['an empty object', '/blocking/user.pre_create', signed('{}'), notAnEvent],
       ['truncated JSON', '/blocking/user.pre_create', signed(vector('user.pre_create').body.slice(0, 200)), notAnEvent],
       ['invalid UTF-8', '/blocking/user.pre_create', signed(Uint8Array.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d])), notAnEvent],
-      ['a blocking event on /non-blocking', '/non-blocking', signed(vector('user.pre_create').body), '{"error":"event type does not match this URL"}'],
+      [
+        'a blocking event on /non-blocking',
+        '/non-blocking',
+        signed(vector('user.pre_create').body),
+        '{"error":"event type does not match this URL"}',
+      ],
     ];
 
     it.each(cases)('%s', async (_name, path, { body, headers }, expected) => {
@@ -239,7 +263,9 @@ describe('local server, in process', () => {
       const v = vector('oidc.jwt.pre_create');
 
       // Act
-      const { result: reply, logs } = await logsOf(() => post(`${server.url}/blocking/user.pre_create`, v.body, { 'x-authgear-body-signature': v.signature }));
+      const { result: reply, logs } = await logsOf(() =>
+        post(`${server.url}/blocking/user.pre_create`, v.body, { 'x-authgear-body-signature': v.signature }),
+      );
 
       // Assess
       expect(reply.status).toBe(400);
@@ -282,7 +308,11 @@ describe('local server, in process', () => {
 
     it('refuses a content-length over MAX_BODY_BYTES with 413, then serves the next request', async () => {
       // Prepare
-      const headers = { 'content-type': 'application/json', 'content-length': String(big.length), 'x-authgear-body-signature': signBody(big, VECTOR_SECRET) };
+      const headers = {
+        'content-type': 'application/json',
+        'content-length': String(big.length),
+        'x-authgear-body-signature': signBody(big, VECTOR_SECRET),
+      };
 
       // Act
       const { result: reply, logs } = await logsOf(() => send(`${server.url}/blocking/user.pre_create`, { headers, body: big }));
@@ -298,7 +328,11 @@ describe('local server, in process', () => {
 
     it('answers a declared length over the limit before the body is sent', async () => {
       // Prepare
-      const req = request(`${server.url}/blocking/user.pre_create`, { method: 'POST', headers: { 'content-length': String(10 * MAX_BODY_BYTES) }, agent: false });
+      const req = request(`${server.url}/blocking/user.pre_create`, {
+        method: 'POST',
+        headers: { 'content-length': String(10 * MAX_BODY_BYTES) },
+        agent: false,
+      });
       req.on('error', () => {});
       req.flushHeaders();
 
@@ -314,7 +348,11 @@ describe('local server, in process', () => {
 
     it('refuses a chunked body as soon as it passes the limit, closes that connection, then serves the next request', async () => {
       // Prepare
-      const req = request(`${server.url}/blocking/user.pre_create`, { method: 'POST', headers: { 'transfer-encoding': 'chunked' }, agent: false });
+      const req = request(`${server.url}/blocking/user.pre_create`, {
+        method: 'POST',
+        headers: { 'transfer-encoding': 'chunked' },
+        agent: false,
+      });
       req.on('error', () => {});
       const responded = new Promise<import('node:http').IncomingMessage>((done) => req.once('response', done));
 
@@ -340,7 +378,11 @@ describe('local server, in process', () => {
 
     it('survives a client that disconnects in the middle of a body', async () => {
       // Prepare
-      const req = request(`${server.url}/blocking/user.pre_create`, { method: 'POST', headers: { 'content-length': '1000' }, agent: false });
+      const req = request(`${server.url}/blocking/user.pre_create`, {
+        method: 'POST',
+        headers: { 'content-length': '1000' },
+        agent: false,
+      });
       req.on('error', () => {});
 
       // Act
@@ -376,7 +418,9 @@ describe('local server, in process', () => {
     expect(requestLines[0]).toMatchObject({ event_id: '000000000000bc55', event_type: 'user.pre_create', status: 200, outcome: 'allowed' });
     expect(requestLines[1]).toMatchObject({ event_id: '000000000000bc56', event_type: 'user.created', status: 200, outcome: 'queued' });
     // Handled now, or dropped as a copy when an earlier test already sent this vector within 5 minutes.
-    expect(logs.find((l) => l.event_id === '000000000000bc56' && (l.outcome === 'handled' || l.reason === 'duplicate_enqueue'))).toBeDefined();
+    expect(
+      logs.find((l) => l.event_id === '000000000000bc56' && (l.outcome === 'handled' || l.reason === 'duplicate_enqueue')),
+    ).toBeDefined();
     for (const line of requestLines) expect(typeof line.latency_ms).toBe('number');
     for (const line of raw) {
       expect(line).not.toContain(EMAIL);
@@ -429,9 +473,21 @@ interface Cli {
 /** Runs `npm start`'s command (tsx shared/local/main.ts) in `cwd`, with only `env` configured. */
 function startCli(cwd: string, env: Record<string, string>): Cli {
   const base = { ...process.env };
-  for (const name of ['AUTHGEAR_WEBHOOK_SECRET', 'AUTHGEAR_WEBHOOK_SECRET_ID', 'PORT', 'DENIED_EMAIL_DOMAINS', 'MAX_BODY_BYTES', 'LOG_LEVEL']) delete base[name];
+  for (const name of [
+    'AUTHGEAR_WEBHOOK_SECRET',
+    'AUTHGEAR_WEBHOOK_SECRET_ID',
+    'PORT',
+    'DENIED_EMAIL_DOMAINS',
+    'MAX_BODY_BYTES',
+    'LOG_LEVEL',
+  ])
+    delete base[name];
   // MAX_EVENT_AGE_SECONDS=0: the signed vectors are from August 2026.
-  const child = spawn(join(cwd, 'node_modules/.bin/tsx'), ['shared/local/main.ts'], { cwd, env: { ...base, MAX_EVENT_AGE_SECONDS: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(join(cwd, 'node_modules/.bin/tsx'), ['shared/local/main.ts'], {
+    cwd,
+    env: { ...base, MAX_EVENT_AGE_SECONDS: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
@@ -466,7 +522,8 @@ describe('npm start (CLI)', () => {
   afterAll(() => {
     for (const cli of running) if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
   });
-  const project = (files: Readonly<Record<string, string>> = {}): string => tempProject(['shared', 'functions', 'node_modules', 'package.json'], files);
+  const project = (files: Readonly<Record<string, string>> = {}): string =>
+    tempProject(['shared', 'functions', 'node_modules', 'package.json'], files);
 
   it('generates and prints a secret when none is configured, serves with it, and stops on SIGTERM', async () => {
     // Prepare
@@ -525,7 +582,11 @@ describe('npm start (CLI)', () => {
   it('denies a sign-up from a domain in DENIED_EMAIL_DOMAINS', async () => {
     // Prepare
     const port = await freePort();
-    const cli = startCli(project(), { PORT: String(port), AUTHGEAR_WEBHOOK_SECRET: VECTOR_SECRET, DENIED_EMAIL_DOMAINS: 'mailinator.com, Example.com' });
+    const cli = startCli(project(), {
+      PORT: String(port),
+      AUTHGEAR_WEBHOOK_SECRET: VECTOR_SECRET,
+      DENIED_EMAIL_DOMAINS: 'mailinator.com, Example.com',
+    });
     running.push(cli);
     await cli.waitFor(READY);
     const v = vector('user.pre_create');
@@ -537,7 +598,11 @@ describe('npm start (CLI)', () => {
 
     // Assess
     expect(reply.status).toBe(200);
-    expect(JSON.parse(reply.body)).toEqual({ is_allowed: false, title: 'Sign-up not allowed', reason: 'Please sign up with a different e-mail address.' });
+    expect(JSON.parse(reply.body)).toEqual({
+      is_allowed: false,
+      title: 'Sign-up not allowed',
+      reason: 'Please sign up with a different e-mail address.',
+    });
   });
 
   it('reads the secret from Secrets Manager when only AUTHGEAR_WEBHOOK_SECRET_ID is set', async () => {

@@ -60,8 +60,12 @@ describe('npm run redrive', () => {
 
     // Assess
     expect(code).toBe(0);
-    expect(out.join('\n')).toMatch(/ {2}user\.created +000000000000c101\n {2}user\.deleted +000000000000c102\n {2}user\.created +000000000000c103/);
-    expect(out).toContain('3 events (user.created: 2, user.deleted: 1). Dry run: nothing was moved. Run again without --dry-run to process them again.');
+    expect(out.join('\n')).toMatch(
+      / {2}user\.created +000000000000c101\n {2}user\.deleted +000000000000c102\n {2}user\.created +000000000000c103/,
+    );
+    expect(out).toContain(
+      '3 events (user.created: 2, user.deleted: 1). Dry run: nothing was moved. Run again without --dry-run to process them again.',
+    );
     expect(out.at(-1)).toBe('1 messages are not Authgear events and stay in the dead-letter queue; delete them in the SQS console.');
     expect(fake.messages(queue.name)).toEqual([]);
     expect(fake.messages(dead.name)).toHaveLength(4);
@@ -84,7 +88,7 @@ describe('npm run redrive', () => {
       expect(m.deduplicationId).toMatch(new RegExp(`^redrive-[0-9a-f]{12}-${id}$`));
     }
     expect(fake.messages(dead.name).map((m) => m.body)).toEqual(['this is not an Authgear event']);
-    expect(out).toContain('3 of 3 events moved to ' + queue.url + ' (user.created: 2, user.deleted: 1); each gets a fresh retry window.');
+    expect(out).toContain(`3 of 3 events moved to ${queue.url} (user.created: 2, user.deleted: 1); each gets a fresh retry window.`);
   });
 
   it('moves only the events of the given type, or with the given id', async () => {
@@ -96,13 +100,24 @@ describe('npm run redrive', () => {
     // Assess
     expect([byType, byId]).toEqual([0, 0]);
     expect(afterType).toBe(2);
-    expect(fake.messages(queue.name).map((m) => JSON.parse(m.body).id)).toEqual(['000000000000c101', '000000000000c103', '000000000000c102']);
+    expect(fake.messages(queue.name).map((m) => JSON.parse(m.body).id)).toEqual([
+      '000000000000c101',
+      '000000000000c103',
+      '000000000000c102',
+    ]);
     expect(fake.messages(dead.name)).toHaveLength(1);
   });
 
   it('is not swallowed by deduplication when it runs right after the event was first sent, nor when run twice', async () => {
     // Prepare: the event was sent under its id a moment ago and is in the dead-letter queue already.
-    await client.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: event('000000000000c101', 'user.created'), MessageGroupId: '000000000000c101', MessageDeduplicationId: '000000000000c101' }));
+    await client.send(
+      new SendMessageCommand({
+        QueueUrl: queue.url,
+        MessageBody: event('000000000000c101', 'user.created'),
+        MessageGroupId: '000000000000c101',
+        MessageDeduplicationId: '000000000000c101',
+      }),
+    );
     await client.send(new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }));
 
     // Act
@@ -144,7 +159,10 @@ describe('npm run redrive', () => {
   it('reads the queue URLs from the stack outputs that cdk deploy wrote', async () => {
     // Prepare
     writeFileSync(join(cwd, 'cdk.json'), JSON.stringify({ context: { stackName: 'MyHooks' } }));
-    writeFileSync(join(cwd, 'cdk-outputs.json'), JSON.stringify({ MyHooks: { NonBlockingQueueUrl: queue.url, DeadLetterQueueUrl: dead.url, NonBlockingUrl: 'https://x' } }));
+    writeFileSync(
+      join(cwd, 'cdk-outputs.json'),
+      JSON.stringify({ MyHooks: { NonBlockingQueueUrl: queue.url, DeadLetterQueueUrl: dead.url, NonBlockingUrl: 'https://x' } }),
+    );
 
     // Act
     const code = await run('--dry-run', '--region', 'us-east-1');
@@ -155,8 +173,21 @@ describe('npm run redrive', () => {
   });
 
   it.each([
-    [['--dry-run', '--outputs-file', 'missing.json'], /missing\.json does not exist: deploy with npx cdk deploy \(it writes the file\), or pass --queue-url and --dlq-url/],
-    [['--limit', 'ten', '--queue-url', 'https://sqs.eu-west-1.amazonaws.com/1/q.fifo', '--dlq-url', 'https://sqs.eu-west-1.amazonaws.com/1/d.fifo'], /--limit must be a positive integer \(got "ten"\)/],
+    [
+      ['--dry-run', '--outputs-file', 'missing.json'],
+      /missing\.json does not exist: deploy with npx cdk deploy \(it writes the file\), or pass --queue-url and --dlq-url/,
+    ],
+    [
+      [
+        '--limit',
+        'ten',
+        '--queue-url',
+        'https://sqs.eu-west-1.amazonaws.com/1/q.fifo',
+        '--dlq-url',
+        'https://sqs.eu-west-1.amazonaws.com/1/d.fifo',
+      ],
+      /--limit must be a positive integer \(got "ten"\)/,
+    ],
     [['--dry-rum'], /Unknown option '--dry-rum'/],
   ])('refuses %j with exit code 2, the reason and the usage', async (argv, message) => {
     // Act

@@ -347,7 +347,10 @@ describe('SecretStore over Secrets Manager', () => {
     clock.advance(TTL_MS);
     const afterExpiry = await store.get();
     await vi.waitFor(() => expect(callsFor('padded')).toHaveLength(2), { timeout: 2_000, interval: 5 });
-    await vi.waitFor(() => expect(logs.lines.filter((line) => line.includes('webhook secret loaded'))).toHaveLength(2), { timeout: 2_000, interval: 5 });
+    await vi.waitFor(() => expect(logs.lines.filter((line) => line.includes('webhook secret loaded'))).toHaveLength(2), {
+      timeout: 2_000,
+      interval: 5,
+    });
 
     // Assess
     expect(first).toEqual([secret]);
@@ -384,7 +387,6 @@ describe('SecretStore over Secrets Manager', () => {
       error_message: 'the secret empty-secret has no value yet; store the Authgear webhook secret with put-secret-value',
     });
   });
-
 });
 
 describe('the fake Secrets Manager itself', () => {

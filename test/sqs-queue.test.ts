@@ -46,10 +46,20 @@ describe('receiver and worker over the SQS wire protocol', () => {
     // A fresh pair of queues, and a receiver on them, for each test.
     n += 1;
     dead = fake.createQueue(`dead-${n}.fifo`);
-    queue = fake.createQueue(`events-${n}.fifo`, { visibilityTimeoutSeconds: 540, deadLetterQueue: dead.name, maxReceiveCount: SCHEDULE.maxAttempts + 1, deduplicationScope: 'messageGroup' });
+    queue = fake.createQueue(`events-${n}.fifo`, {
+      visibilityTimeoutSeconds: 540,
+      deadLetterQueue: dead.name,
+      maxReceiveCount: SCHEDULE.maxAttempts + 1,
+      deduplicationScope: 'messageGroup',
+    });
     receiver = createWebhookApp({
       handlers: {},
-      secrets: new SecretStore({ source: staticSecretSource(SECRET), logger: createJsonLogger({ level: 'silent' }), ttlMs: 300_000, refreshIntervalMs: 30_000 }),
+      secrets: new SecretStore({
+        source: staticSecretSource(SECRET),
+        logger: createJsonLogger({ level: 'silent' }),
+        ttlMs: 300_000,
+        refreshIntervalMs: 30_000,
+      }),
       config: readConfig({}),
       logger: createJsonLogger({ level: 'debug', sink: (_l, line) => receiverLines.push(JSON.parse(line) as Record<string, unknown>) }),
       nonBlockingQueue: sqsNonBlockingQueue({ queueUrl: queue.url, eventTypes: ['user.created'], client }),
@@ -86,7 +96,9 @@ describe('receiver and worker over the SQS wire protocol', () => {
 
     it('keeps the bytes of a body with Go escapes and non-ASCII text', async () => {
       // Prepare: the tricky body, as a user.created event stamped now.
-      const text = trickyPreCreateBody().replace('"user.pre_create"', '"user.created"').replace('"timestamp":1787217331', `"timestamp":${Math.floor(Date.now() / 1000)}`);
+      const text = trickyPreCreateBody()
+        .replace('"user.pre_create"', '"user.created"')
+        .replace('"timestamp":1787217331', `"timestamp":${Math.floor(Date.now() / 1000)}`);
 
       // Act
       const response = await post(text);
@@ -110,23 +122,42 @@ describe('receiver and worker over the SQS wire protocol', () => {
       expect(response.body).toBe('{"error":"service unavailable"}');
       expect(fake.count('SendMessage') - sendsBefore).toBe(3);
       expect(fake.messages(queue.name)).toEqual([]);
-      expect(receiverLines.at(-1)).toMatchObject({ level: 'error', status: 503, reason: 'queue_unavailable', event_id: '000000000000c002' });
+      expect(receiverLines.at(-1)).toMatchObject({
+        level: 'error',
+        status: 503,
+        reason: 'queue_unavailable',
+        event_id: '000000000000c002',
+      });
     });
 
     it('answers 503 at once when the queue does not exist (no retry can help)', async () => {
       // Prepare
       const broken = createWebhookApp({
         handlers: {},
-        secrets: new SecretStore({ source: staticSecretSource(SECRET), logger: createJsonLogger({ level: 'silent' }), ttlMs: 300_000, refreshIntervalMs: 30_000 }),
+        secrets: new SecretStore({
+          source: staticSecretSource(SECRET),
+          logger: createJsonLogger({ level: 'silent' }),
+          ttlMs: 300_000,
+          refreshIntervalMs: 30_000,
+        }),
         config: readConfig({}),
         logger: createJsonLogger({ level: 'silent' }),
-        nonBlockingQueue: sqsNonBlockingQueue({ queueUrl: `${fake.endpoint}/123456789012/no-such-queue.fifo`, eventTypes: ['user.created'], client }),
+        nonBlockingQueue: sqsNonBlockingQueue({
+          queueUrl: `${fake.endpoint}/123456789012/no-such-queue.fifo`,
+          eventTypes: ['user.created'],
+          client,
+        }),
       });
       const text = body('000000000000c003');
       const sendsBefore = fake.count('SendMessage');
 
       // Act
-      const response = await broken.handle({ method: 'POST', path: '/non-blocking', headers: authgearHeaders(text, SECRET), body: Buffer.from(text) });
+      const response = await broken.handle({
+        method: 'POST',
+        path: '/non-blocking',
+        headers: authgearHeaders(text, SECRET),
+        body: Buffer.from(text),
+      });
 
       // Assess
       expect(response.status).toBe(503);
@@ -186,7 +217,12 @@ describe('receiver and worker over the SQS wire protocol', () => {
 
       // Act
       const unsigned = await receiver.handle({ method: 'POST', path: '/non-blocking', headers: {}, body: Buffer.from(text) });
-      const forged = await receiver.handle({ method: 'POST', path: '/non-blocking', headers: authgearHeaders(text, 'not-the-secret'), body: Buffer.from(text) });
+      const forged = await receiver.handle({
+        method: 'POST',
+        path: '/non-blocking',
+        headers: authgearHeaders(text, 'not-the-secret'),
+        body: Buffer.from(text),
+      });
 
       // Assess
       expect([unsigned.status, forged.status]).toEqual([401, 401]);
@@ -272,7 +308,8 @@ describe('receiver and worker over the SQS wire protocol', () => {
     it('releases a message that is not an Authgear event without delay', async () => {
       // Prepare
       await post(body('000000000000d020'));
-      const [record] = (await pollOnce({ client, queue, worker: async () => ({ batchItemFailures: [] }) , loseDelete: () => true })).event.Records;
+      const [record] = (await pollOnce({ client, queue, worker: async () => ({ batchItemFailures: [] }), loseDelete: () => true })).event
+        .Records;
       now += 541_000;
       const worker = makeWorker();
 
@@ -328,7 +365,9 @@ describe('receiver and worker over the SQS wire protocol', () => {
       });
       for (const id of ['000000000000d051', '000000000000d052']) await post(body(id));
       const worker = createSqsWorkerHandler({
-        modules: [{ file: 'functions/non-blocking/user.created.ts', kind: 'non-blocking', eventType: 'user.created', exported: slowHandler }],
+        modules: [
+          { file: 'functions/non-blocking/user.created.ts', kind: 'non-blocking', eventType: 'user.created', exported: slowHandler },
+        ],
         env: { NON_BLOCKING_QUEUE_URL: queue.url, LOG_LEVEL: 'silent' },
         client,
       });

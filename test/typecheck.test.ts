@@ -62,8 +62,7 @@ describe('npm run typecheck: handler files', () => {
   it('fails for a file whose handler declares another event than its name', () => {
     // Prepare
     const root = project({
-      'functions/blocking/user.pre_create.ts':
-        `import { defineBlockingHandler } from '${SHARED_FROM_HANDLER}';\nexport default defineBlockingHandler('user.profile.pre_update', () => ({ is_allowed: true }));\n`,
+      'functions/blocking/user.pre_create.ts': `import { defineBlockingHandler } from '${SHARED_FROM_HANDLER}';\nexport default defineBlockingHandler('user.profile.pre_update', () => ({ is_allowed: true }));\n`,
     });
 
     // Act

@@ -36,7 +36,11 @@ describe('functions/blocking/user.pre_create', () => {
     // Assess
     expect(result.status).toBe(200);
     expect(result.outcome).toBe('denied');
-    expect(result.answer).toEqual({ is_allowed: false, title: 'Sign-up not allowed', reason: 'Please sign up with a different e-mail address.' });
+    expect(result.answer).toEqual({
+      is_allowed: false,
+      title: 'Sign-up not allowed',
+      reason: 'Please sign up with a different e-mail address.',
+    });
   });
 
   it('allows other domains while some are denied', async () => {

@@ -14,7 +14,13 @@ describe('functions/non-blocking/user.created', () => {
     expect(result.status).toBe(200);
     expect(result.outcome).toBe('handled');
     expect(result.logs).toContainEqual(
-      expect.objectContaining({ msg: 'new user', user_id: event.payload.user.id, identity_types: ['login_id'], triggered_by: 'user', event_id: event.id }),
+      expect.objectContaining({
+        msg: 'new user',
+        user_id: event.payload.user.id,
+        identity_types: ['login_id'],
+        triggered_by: 'user',
+        event_id: event.id,
+      }),
     );
   });
 

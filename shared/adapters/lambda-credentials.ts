@@ -39,7 +39,9 @@ export function credentialsFromEnv(env: Env = process.env): EnvironmentCredentia
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
   if (!accessKeyId || !secretAccessKey) {
-    throw new Error('AWS credentials are not in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); Lambda sets them for the function role');
+    throw new Error(
+      'AWS credentials are not in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); Lambda sets them for the function role',
+    );
   }
   const sessionToken = env.AWS_SESSION_TOKEN;
   const expiration = env.AWS_CREDENTIAL_EXPIRATION;

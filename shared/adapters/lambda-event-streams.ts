@@ -9,7 +9,9 @@
  */
 
 const notBundled = (): never => {
-  throw new Error('SDK event streams are not bundled into the Lambda functions (shared/adapters/lambda-event-streams.ts); remove the alias in the stack bundling to use an operation that streams events');
+  throw new Error(
+    'SDK event streams are not bundled into the Lambda functions (shared/adapters/lambda-event-streams.ts); remove the alias in the stack bundling to use an operation that streams events',
+  );
 };
 
 /** Never constructed: it throws, naming the alias to remove. */

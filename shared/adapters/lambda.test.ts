@@ -10,7 +10,9 @@ import { lambdaRequestBody } from './lambda-body';
 
 const logger = createJsonLogger({ level: 'silent' });
 const allowPreCreate = defineBlockingHandler('user.pre_create', () => ({ is_allowed: true }));
-const modules = [{ file: 'functions/blocking/user.pre_create.ts', kind: 'blocking' as const, eventType: 'user.pre_create', exported: allowPreCreate }];
+const modules = [
+  { file: 'functions/blocking/user.pre_create.ts', kind: 'blocking' as const, eventType: 'user.pre_create', exported: allowPreCreate },
+];
 const env = { BLOCKING_DEADLINE_MS: '200', MAX_EVENT_AGE_SECONDS: '0' };
 
 /** A secret source that counts its calls; `fetch` decides how each call ends. */
@@ -34,7 +36,9 @@ function apiEvent(body: string, isBase64Encoded = false): APIGatewayProxyEventV2
     rawPath: '/blocking/user.pre_create',
     rawQueryString: '',
     headers: authgearHeaders(text, VECTOR_SECRET),
-    requestContext: { http: { method: 'POST', path: '/blocking/user.pre_create', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' } },
+    requestContext: {
+      http: { method: 'POST', path: '/blocking/user.pre_create', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+    },
     body,
     isBase64Encoded,
   } as unknown as APIGatewayProxyEventV2;
@@ -109,7 +113,13 @@ describe('lambdaRequestBody', () => {
 
   it('answers the same request the same, sent as text or base64-encoded', async () => {
     // Prepare
-    const handler = createLambdaHandler({ serve: 'blocking', modules, env, logger, secretSource: countingSource(async () => VECTOR_SECRET) });
+    const handler = createLambdaHandler({
+      serve: 'blocking',
+      modules,
+      env,
+      logger,
+      secretSource: countingSource(async () => VECTOR_SECRET),
+    });
     const text = vector('user.pre_create').body;
 
     // Act

@@ -57,17 +57,29 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandle
   const env = options.env ?? process.env;
   const config = readConfig(env);
   const logger = options.logger ?? createJsonLogger({ level: config.logLevel });
-  const handlers = assembleHandlers(options.modules, { blocking: options.serve === 'blocking', nonBlocking: options.serve === 'non-blocking' });
+  const handlers = assembleHandlers(options.modules, {
+    blocking: options.serve === 'blocking',
+    nonBlocking: options.serve === 'non-blocking',
+  });
   let source = options.secretSource;
   if (!source) {
     const secretId = env[ENV.secretId];
-    if (!secretId) throw new ConfigError(`${ENV.secretId} is not set: it must name the Secrets Manager secret that holds the Authgear webhook secret`);
+    if (!secretId)
+      throw new ConfigError(`${ENV.secretId} is not set: it must name the Secrets Manager secret that holds the Authgear webhook secret`);
     source = secretsManagerSource(secretId);
   }
   const secrets = new SecretStore({ source, logger, ttlMs: config.secretCacheTtlMs, refreshIntervalMs: config.secretRefreshIntervalMs });
   // Bounded, so that a hung Secrets Manager cannot hold init until Lambda's init timeout.
-  const ready = withTimeout(secrets.prime(), config.blockingDeadlineMs, () => new Error('the secret fetch outlasted init')).catch(() => undefined);
-  const app: WebhookApp = createWebhookApp({ handlers, secrets, config, logger, ...(options.nonBlockingQueue ? { nonBlockingQueue: options.nonBlockingQueue } : {}) });
+  const ready = withTimeout(secrets.prime(), config.blockingDeadlineMs, () => new Error('the secret fetch outlasted init')).catch(
+    () => undefined,
+  );
+  const app: WebhookApp = createWebhookApp({
+    handlers,
+    secrets,
+    config,
+    logger,
+    ...(options.nonBlockingQueue ? { nonBlockingQueue: options.nonBlockingQueue } : {}),
+  });
 
   const handle = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const response = await app.handle({

@@ -42,14 +42,21 @@ export function createNodeListener(app: WebhookApp, options: NodeListenerOptions
     const method = req.method ?? '';
     const path = pathOf(req.url);
     const declared = Number(req.headers['content-length']);
-    const body: BodyResult = Number.isFinite(declared) && declared > maxBodyBytes ? startDiscarding(req) : await readBody(req, maxBodyBytes);
+    const body: BodyResult =
+      Number.isFinite(declared) && declared > maxBodyBytes ? startDiscarding(req) : await readBody(req, maxBodyBytes);
 
     if (body.kind === 'aborted') {
       logger.warn('client closed the connection before sending the whole body', { reason: 'client_aborted', method, path });
       return;
     }
     const tooLarge = body.kind === 'too_large';
-    const response = await app.handle({ method, path, headers: req.headersDistinct, body: tooLarge ? EMPTY : body.body, bodyTooLarge: tooLarge });
+    const response = await app.handle({
+      method,
+      path,
+      headers: req.headersDistinct,
+      body: tooLarge ? EMPTY : body.body,
+      bodyTooLarge: tooLarge,
+    });
     if (tooLarge) answerAndLinger(req, res, response, lingerMs);
     else answer(res, response);
   }
@@ -61,7 +68,11 @@ export function createNodeListener(app: WebhookApp, options: NodeListenerOptions
     serve(req, res).catch((error: unknown) => {
       logger.error('unexpected error in the local HTTP adapter', { reason: 'internal_error', ...describeError(error) });
       if (!res.headersSent && !res.destroyed) {
-        res.writeHead(500, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(INTERNAL_ERROR), connection: 'close' });
+        res.writeHead(500, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(INTERNAL_ERROR),
+          connection: 'close',
+        });
         res.end(INTERNAL_ERROR);
       } else {
         res.destroy();

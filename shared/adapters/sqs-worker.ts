@@ -63,10 +63,19 @@ export function createSqsWorkerHandler(options: SqsWorkerOptions): SqsWorkerHand
     const retryInMs = schedule.delayAfter(attempt);
     let result: QueuedResult;
     try {
-      result = await processEvent(record.body, { attempt, maxAttempts: schedule.maxAttempts, retryInMs, logFields: { message_id: record.messageId } });
+      result = await processEvent(record.body, {
+        attempt,
+        maxAttempts: schedule.maxAttempts,
+        retryInMs,
+        logFields: { message_id: record.messageId },
+      });
     } catch (error) {
       // The processor never throws; if it did, retrying is the safe answer.
-      logger.error('unexpected error while processing a queued event', { reason: 'internal_error', message_id: record.messageId, ...describeError(error) });
+      logger.error('unexpected error while processing a queued event', {
+        reason: 'internal_error',
+        message_id: record.messageId,
+        ...describeError(error),
+      });
       result = { status: 'failed', done: false, permanent: false };
     }
     // Whole seconds: SQS counts visibility timeouts in seconds. 0 releases the message at once.
@@ -83,7 +92,11 @@ export function createSqsWorkerHandler(options: SqsWorkerOptions): SqsWorkerHand
         const output = await client.send(
           new ChangeMessageVisibilityBatchCommand({
             QueueUrl: queueUrl,
-            Entries: chunk.map((f, i) => ({ Id: `m${start + i}`, ReceiptHandle: f.record.receiptHandle, VisibilityTimeout: f.retryInSeconds })),
+            Entries: chunk.map((f, i) => ({
+              Id: `m${start + i}`,
+              ReceiptHandle: f.record.receiptHandle,
+              VisibilityTimeout: f.retryInSeconds,
+            })),
           }),
         );
         for (const entry of output.Failed ?? []) {

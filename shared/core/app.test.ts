@@ -128,7 +128,15 @@ const envelope = (type: string, extra: Record<string, unknown> = {}): string =>
     seq: 48400,
     type,
     payload: {},
-    context: { timestamp: 1787217331, user_id: null, triggered_by: 'system', audit_context: {}, preferred_languages: [], language: 'en', geo_location_code: null },
+    context: {
+      timestamp: 1787217331,
+      user_id: null,
+      triggered_by: 'system',
+      audit_context: {},
+      preferred_languages: [],
+      language: 'en',
+      geo_location_code: null,
+    },
     ...extra,
   });
 
@@ -304,7 +312,7 @@ describe('createWebhookApp: signature and secret', () => {
     expect(response.status).toBe(200);
   });
 
-  it('answers 503 at the blocking deadline when the secret source hangs, instead of running out Authgear\'s 5 s', async () => {
+  it("answers 503 at the blocking deadline when the secret source hangs, instead of running out Authgear's 5 s", async () => {
     // Prepare
     const hanging: SecretSource = { kind: 'hanging-test-source', fetch: () => never() };
     const h = harness({
@@ -526,7 +534,12 @@ describe('createWebhookApp: blocking handlers', () => {
     const h = harness({
       blocking: [
         defineBlockingHandler('user.pre_create', (event, context) => {
-          seen = { id: event.id, email: event.payload.user.standard_attributes.email, aborted: context.signal.aborted, deadline: context.deadline };
+          seen = {
+            id: event.id,
+            email: event.payload.user.standard_attributes.email,
+            aborted: context.signal.aborted,
+            deadline: context.deadline,
+          };
           return { is_allowed: true };
         }),
       ],
@@ -763,11 +776,14 @@ describe('createWebhookApp: blocking handlers', () => {
   it.each([
     ['undefined', () => undefined],
     ['an object holding a BigInt', () => ({ is_allowed: true, weight: 1n })],
-    ['a circular object', () => {
-      const answer: Record<string, unknown> = { is_allowed: true };
-      answer.self = answer;
-      return answer;
-    }],
+    [
+      'a circular object',
+      () => {
+        const answer: Record<string, unknown> = { is_allowed: true };
+        answer.self = answer;
+        return answer;
+      },
+    ],
   ])('answers by the policy when the handler returns %s, which is not JSON', async (_name, make) => {
     // Prepare
     const h = harness({ blocking: [defineBlockingHandler('user.pre_create', () => make() as never)] });
@@ -882,7 +898,12 @@ describe('createWebhookApp: non-blocking handlers', () => {
     // Assess
     expect(response.status).toBe(500);
     expect(JSON.parse(response.body)).toEqual({ error: 'handler failed' });
-    expect(h.outcome()).toMatchObject({ level: 'error', reason: 'handler_threw', outcome: 'handler_failed', error_message: 'CRM rejected jane.doe@example.com' });
+    expect(h.outcome()).toMatchObject({
+      level: 'error',
+      reason: 'handler_threw',
+      outcome: 'handler_failed',
+      error_message: 'CRM rejected jane.doe@example.com',
+    });
   });
 
   it('answers 500 when the handler throws synchronously', async () => {
@@ -990,7 +1011,10 @@ describe('createWebhookApp: responses and logs', () => {
       expect(response.body, name).not.toContain(' at ');
       expect(response.body, name).not.toContain('.ts:');
       // The message did reach the logs, so the assertion above is about the body only.
-      expect(h.lines.some((l) => l.text.includes('hunter2')), name).toBe(true);
+      expect(
+        h.lines.some((l) => l.text.includes('hunter2')),
+        name,
+      ).toBe(true);
     }
   });
 
@@ -1004,7 +1028,13 @@ describe('createWebhookApp: responses and logs', () => {
     // Assess
     expect(h.lines).toHaveLength(1);
     const line = h.outcome();
-    expect(line).toMatchObject({ level: 'info', event_id: '000000000000bc55', event_type: 'user.pre_create', status: 200, outcome: 'allowed' });
+    expect(line).toMatchObject({
+      level: 'info',
+      event_id: '000000000000bc55',
+      event_type: 'user.pre_create',
+      status: 200,
+      outcome: 'allowed',
+    });
     expect(typeof line.latency_ms).toBe('number');
     expect(line.latency_ms).toBeGreaterThanOrEqual(0);
     expect(typeof line.handler_ms).toBe('number');
@@ -1070,7 +1100,6 @@ describe('createWebhookApp: responses and logs', () => {
     expect(handlerLine?.fields).toMatchObject({ event_id: '000000000000bc56', event_type: 'user.created', crm_id: 'c-1' });
   });
 });
-
 
 describe('createWebhookApp: freshness and replays', () => {
   /** Seconds of `context.timestamp` in the vectors. */
@@ -1149,7 +1178,13 @@ describe('createWebhookApp: freshness and replays', () => {
   it('refuses a signed envelope whose context has no numeric timestamp with 400', async () => {
     // Prepare
     const h = harness();
-    const body = JSON.stringify({ id: '0000000000000001', seq: 1, type: 'user.created', payload: {}, context: { timestamp: '1787217331' } });
+    const body = JSON.stringify({
+      id: '0000000000000001',
+      seq: 1,
+      type: 'user.created',
+      payload: {},
+      context: { timestamp: '1787217331' },
+    });
 
     // Act
     const response = await h.app.handle(signedRequest('/non-blocking', body));
@@ -1217,13 +1252,28 @@ describe('createWebhookApp: the warm path', () => {
     // Assess
     expect(response).toEqual({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"is_allowed":true}' });
     expect(h.lines).toHaveLength(1);
-    expect(Object.keys(h.outcome())).toEqual(['level', 'time', 'msg', 'method', 'path', 'route', 'event_id', 'event_type', 'handler_ms', 'status', 'outcome', 'latency_ms']);
+    expect(Object.keys(h.outcome())).toEqual([
+      'level',
+      'time',
+      'msg',
+      'method',
+      'path',
+      'route',
+      'event_id',
+      'event_type',
+      'handler_ms',
+      'status',
+      'outcome',
+      'latency_ms',
+    ]);
     expect(h.outcome()).toMatchObject({ level: 'info', msg: 'blocking event answered', outcome: 'allowed', status: 200 });
   });
 
   it('checks an answer that only serialises to {"is_allowed":true} like any other', async () => {
     // Prepare: undefined and function values are left out by JSON.stringify
-    const h = harness({ blocking: [defineBlockingHandler('user.pre_create', () => ({ is_allowed: true, title: undefined, note: () => 1 }) as never)] });
+    const h = harness({
+      blocking: [defineBlockingHandler('user.pre_create', () => ({ is_allowed: true, title: undefined, note: () => 1 }) as never)],
+    });
 
     // Act
     const response = await deliver(h, 'user.pre_create');
@@ -1236,10 +1286,27 @@ describe('createWebhookApp: the warm path', () => {
   it('rejects a throwing logger as a rejected promise, not a synchronous throw', async () => {
     // Prepare
     const config = readConfig({ MAX_EVENT_AGE_SECONDS: '0' });
-    const failing: Logger = { debug: () => undefined, info: () => { throw new Error('sink closed'); }, warn: () => undefined, error: () => undefined };
-    const secrets = new SecretStore({ source: staticSecretSource(VECTOR_SECRET), logger: failing, ttlMs: 60_000, refreshIntervalMs: 1_000 });
+    const failing: Logger = {
+      debug: () => undefined,
+      info: () => {
+        throw new Error('sink closed');
+      },
+      warn: () => undefined,
+      error: () => undefined,
+    };
+    const secrets = new SecretStore({
+      source: staticSecretSource(VECTOR_SECRET),
+      logger: failing,
+      ttlMs: 60_000,
+      refreshIntervalMs: 1_000,
+    });
     await secrets.get();
-    const app = createWebhookApp({ handlers: { blocking: new Map([['user.pre_create', allowPreCreate]]) as never }, secrets, config, logger: failing });
+    const app = createWebhookApp({
+      handlers: { blocking: new Map([['user.pre_create', allowPreCreate]]) as never },
+      secrets,
+      config,
+      logger: failing,
+    });
 
     // Act
     let result: Promise<unknown> | undefined;

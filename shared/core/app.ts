@@ -89,7 +89,12 @@ const RECEIVED = reply(200, { received: true });
 const ALLOW = Object.freeze({ is_allowed: true });
 const INTERNAL = reply(500, { error: 'internal error' });
 const PLAIN_ALLOW_BODY = JSON.stringify(ALLOW);
-const ANSWERED_PLAIN_ALLOW: Outcome = Object.freeze({ response: reply(200, ALLOW), outcome: 'allowed', level: 'info', message: 'blocking event answered' });
+const ANSWERED_PLAIN_ALLOW: Outcome = Object.freeze({
+  response: reply(200, ALLOW),
+  outcome: 'allowed',
+  level: 'info',
+  message: 'blocking event answered',
+});
 
 /** Outcome of one delivery, logged once per request. */
 interface Outcome {
@@ -140,7 +145,14 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
   /** Route, method, size and signature form: nothing here needs the secret. */
   function process(request: WebhookRequest, started: number, log: LogFields): Outcome | Promise<Outcome> {
     const route = byPath.get(request.path);
-    if (!route) return { response: NOT_FOUND, outcome: 'rejected', level: 'warn', message: 'no route for this path', fields: { reason: 'not_found' } };
+    if (!route)
+      return {
+        response: NOT_FOUND,
+        outcome: 'rejected',
+        level: 'warn',
+        message: 'no route for this path',
+        fields: { reason: 'not_found' },
+      };
     log.route = route.kind === 'blocking' ? route.eventType : 'non-blocking';
     if (request.method !== 'POST') return rejected(METHOD_NOT_ALLOWED, 'method_not_allowed', 'only POST is accepted');
     if (request.bodyTooLarge || isLongerThan(request.body, config.maxBodyBytes)) {
@@ -148,7 +160,8 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
     }
 
     const header = readHeader(request.headers, SIGNATURE_HEADER);
-    if (header.duplicated) return rejected(UNAUTHORIZED, 'signature_header_duplicated', 'x-authgear-body-signature was sent more than once');
+    if (header.duplicated)
+      return rejected(UNAUTHORIZED, 'signature_header_duplicated', 'x-authgear-body-signature was sent more than once');
     const format = checkSignatureFormat(header.value);
     if (format !== 'valid') return rejected(UNAUTHORIZED, `signature_${format}`, SIGNATURE_HINTS[format]);
 
@@ -162,10 +175,20 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
     let candidates: readonly string[];
     try {
       const budget = signed.route.kind === 'blocking' ? started + config.blockingDeadlineMs - now() : config.nonBlockingDeadlineMs;
-      candidates = await withTimeout(secrets.get(), budget, () => new SecretUnavailableError('the webhook secret did not load before the deadline'));
+      candidates = await withTimeout(
+        secrets.get(),
+        budget,
+        () => new SecretUnavailableError('the webhook secret did not load before the deadline'),
+      );
     } catch (error) {
       if (!(error instanceof SecretUnavailableError)) throw error;
-      return { response: UNAVAILABLE, outcome: 'rejected', level: 'error', message: `no webhook secret is available: ${error.message}`, fields: { reason: 'secret_unavailable' } };
+      return {
+        response: UNAVAILABLE,
+        outcome: 'rejected',
+        level: 'error',
+        message: `no webhook secret is available: ${error.message}`,
+        fields: { reason: 'secret_unavailable' },
+      };
     }
     return verify(signed, candidates, started, log);
   }
@@ -178,7 +201,8 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
   /** After a mismatch: the secret may have been rotated in Secrets Manager since we cached it. */
   async function verifyAfterRefresh(signed: Signed, started: number, log: LogFields): Promise<Outcome> {
     const fresh = await secrets.refreshAfterMismatch();
-    if (!fresh || !signatureMatches(signed.body, signed.signature, fresh)) return rejected(UNAUTHORIZED, 'signature_mismatch', SIGNATURE_HINTS.mismatch);
+    if (!fresh || !signatureMatches(signed.body, signed.signature, fresh))
+      return rejected(UNAUTHORIZED, 'signature_mismatch', SIGNATURE_HINTS.mismatch);
     return dispatch(signed, started, log);
   }
 
@@ -187,7 +211,12 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
     const { route, body } = signed;
     const text = bodyText(body);
     const event = text === undefined ? undefined : parseEnvelope(text);
-    if (!event) return rejected(INVALID_BODY, 'invalid_envelope', 'signed body is not a JSON object with string id and type, object payload, and context with a numeric timestamp');
+    if (!event)
+      return rejected(
+        INVALID_BODY,
+        'invalid_envelope',
+        'signed body is not a JSON object with string id and type, object payload, and context with a numeric timestamp',
+      );
     log.event_id = event.id;
     log.event_type = event.type;
     if (config.logPersonalData) {
@@ -212,18 +241,31 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
       }
       if (event.type !== route.eventType) {
         const right = isBlockingEventType(event.type) ? blockingPath(event.type) : NON_BLOCKING_PATH;
-        return rejected(WRONG_ROUTE, 'route_type_mismatch', `this URL serves ${route.eventType} but received ${event.type}: the Authgear hook entry points at the wrong URL (use ${right})`);
+        return rejected(
+          WRONG_ROUTE,
+          'route_type_mismatch',
+          `this URL serves ${route.eventType} but received ${event.type}: the Authgear hook entry points at the wrong URL (use ${right})`,
+        );
       }
       const handler = handlers.blocking?.get(route.eventType) as BlockingHandler;
       return runBlocking(handler, event, started + config.blockingDeadlineMs, log);
     }
 
     if (isBlockingEventType(event.type)) {
-      return rejected(WRONG_ROUTE, 'route_type_mismatch', `blocking event ${event.type} was sent to the non-blocking URL: point its hook entry at /blocking/${event.type}`);
+      return rejected(
+        WRONG_ROUTE,
+        'route_type_mismatch',
+        `blocking event ${event.type} was sent to the non-blocking URL: point its hook entry at /blocking/${event.type}`,
+      );
     }
     const handler = isNonBlockingEventType(event.type) ? handlers.nonBlocking?.get(event.type) : undefined;
     if (queue ? !queuedTypes.has(event.type) : !handler) {
-      return { response: RECEIVED, outcome: 'ignored', level: 'debug', message: isNonBlockingEventType(event.type) ? 'no handler for this event type' : 'unknown event type acknowledged' };
+      return {
+        response: RECEIVED,
+        outcome: 'ignored',
+        level: 'debug',
+        message: isNonBlockingEventType(event.type) ? 'no handler for this event type' : 'unknown event type acknowledged',
+      };
     }
     if (queue) return enqueue(queue, event, body, started + config.nonBlockingDeadlineMs);
     return runNonBlocking(handler as NonBlockingHandler, event, started + config.nonBlockingDeadlineMs, log);
@@ -233,7 +275,11 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
   async function enqueue(target: NonBlockingQueue, event: EventEnvelope, rawBody: RawBody, deadline: number): Promise<Outcome> {
     try {
       // A microtask, so a synchronous throw is handled like a rejection.
-      await withTimeout(Promise.resolve().then(() => target.enqueue(event, rawBody)), deadline - now(), () => new Error(`the queue did not answer within NON_BLOCKING_DEADLINE_MS (${config.nonBlockingDeadlineMs} ms)`));
+      await withTimeout(
+        Promise.resolve().then(() => target.enqueue(event, rawBody)),
+        deadline - now(),
+        () => new Error(`the queue did not answer within NON_BLOCKING_DEADLINE_MS (${config.nonBlockingDeadlineMs} ms)`),
+      );
       return { response: RECEIVED, outcome: 'queued', level: 'info', message: 'non-blocking event queued' };
     } catch (error) {
       return {
@@ -266,9 +312,18 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
         const check = checkBlockingResponse(handler.event, sent, event);
         if (check.ok) {
           const allowed = (sent as { is_allowed: boolean }).is_allowed;
-          return { response: { status: 200, headers: JSON_HEADERS, body: serialised }, outcome: allowed ? 'allowed' : 'denied', level: 'info', message: 'blocking event answered' };
+          return {
+            response: { status: 200, headers: JSON_HEADERS, body: serialised },
+            outcome: allowed ? 'allowed' : 'denied',
+            level: 'info',
+            message: 'blocking event answered',
+          };
         }
-        failure = { reason: 'invalid_response', message: 'handler returned a response Authgear would reject', fields: { violations: check.violations } };
+        failure = {
+          reason: 'invalid_response',
+          message: 'handler returned a response Authgear would reject',
+          fields: { violations: check.violations },
+        };
       }
     } else {
       const { error } = settled;

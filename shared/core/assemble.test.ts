@@ -109,7 +109,9 @@ describe('assembleHandlers: mistakes', () => {
     const error = problemOf(modules);
 
     // Assess
-    expect(error.message).toContain("functions/blocking/user.pre_create.ts: the default export must be defineBlockingHandler('user.pre_create', …)");
+    expect(error.message).toContain(
+      "functions/blocking/user.pre_create.ts: the default export must be defineBlockingHandler('user.pre_create', …)",
+    );
   });
 
   it('names defineNonBlockingHandler for a non-blocking file that exports something else', () => {
@@ -120,7 +122,9 @@ describe('assembleHandlers: mistakes', () => {
     const error = problemOf(modules);
 
     // Assess
-    expect(error.message).toContain("functions/non-blocking/user.created.ts: the default export must be defineNonBlockingHandler('user.created', …)");
+    expect(error.message).toContain(
+      "functions/non-blocking/user.created.ts: the default export must be defineNonBlockingHandler('user.created', …)",
+    );
   });
 
   it('refuses a non-blocking handler exported from the blocking folder', () => {
@@ -164,7 +168,10 @@ describe('assembleHandlers: mistakes', () => {
 
   it('refuses a second handler for the same event', () => {
     // Prepare
-    const modules = [blockingModule('user.pre_create', preCreate), { ...blockingModule('user.pre_create', preCreate), file: 'functions/blocking/user.pre_create.js' }];
+    const modules = [
+      blockingModule('user.pre_create', preCreate),
+      { ...blockingModule('user.pre_create', preCreate), file: 'functions/blocking/user.pre_create.js' },
+    ];
 
     // Act
     const error = problemOf(modules);

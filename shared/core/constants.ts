@@ -61,10 +61,7 @@ export const WILDCARD_ONLY_NON_BLOCKING_EVENT_TYPES = [
 ] as const;
 
 /** All 31 non-blocking types Authgear delivers to webhooks. */
-export const NON_BLOCKING_EVENT_TYPES = [
-  ...SUBSCRIBABLE_NON_BLOCKING_EVENT_TYPES,
-  ...WILDCARD_ONLY_NON_BLOCKING_EVENT_TYPES,
-] as const;
+export const NON_BLOCKING_EVENT_TYPES = [...SUBSCRIBABLE_NON_BLOCKING_EVENT_TYPES, ...WILDCARD_ONLY_NON_BLOCKING_EVENT_TYPES] as const;
 
 export type BlockingEventType = (typeof BLOCKING_EVENT_TYPES)[number];
 export type NonBlockingEventType = (typeof NON_BLOCKING_EVENT_TYPES)[number];
@@ -77,8 +74,7 @@ const subscribableSet: ReadonlySet<string> = new Set(SUBSCRIBABLE_NON_BLOCKING_E
 
 export const isBlockingEventType = (type: string): type is BlockingEventType => blockingSet.has(type);
 export const isNonBlockingEventType = (type: string): type is NonBlockingEventType => nonBlockingSet.has(type);
-export const isSubscribableNonBlockingEventType = (type: string): type is SubscribableNonBlockingEventType =>
-  subscribableSet.has(type);
+export const isSubscribableNonBlockingEventType = (type: string): type is SubscribableNonBlockingEventType => subscribableSet.has(type);
 
 /** Authgear sends exactly this header (Go canonicalises its case on HTTP/1.1; we match case-insensitively). */
 export const SIGNATURE_HEADER = 'x-authgear-body-signature';

@@ -188,15 +188,7 @@ export interface AuthenticationFlow {
 }
 
 /** How the user identified themselves in a flow step. */
-export type IdentificationMethod =
-  | 'email'
-  | 'phone'
-  | 'username'
-  | 'oauth'
-  | 'passkey'
-  | 'id_token'
-  | 'ldap'
-  | 'select_account';
+export type IdentificationMethod = 'email' | 'phone' | 'username' | 'oauth' | 'passkey' | 'id_token' | 'ldap' | 'select_account';
 
 /** One identification asserted during a flow; both `identity` and `id_token` are always sent, possibly `null`. */
 export interface Identification {

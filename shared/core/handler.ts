@@ -124,5 +124,10 @@ export function isHandler(value: unknown): value is BlockingHandler | NonBlockin
   const v = value as Record<string, unknown>;
   if (typeof v.event !== 'string' || typeof v.handle !== 'function') return false;
   if (v.kind === 'non-blocking') return true;
-  return v.kind === 'blocking' && (v.onError === 'deny' || v.onError === 'allow') && typeof v.errorResponse === 'object' && v.errorResponse !== null;
+  return (
+    v.kind === 'blocking' &&
+    (v.onError === 'deny' || v.onError === 'allow') &&
+    typeof v.errorResponse === 'object' &&
+    v.errorResponse !== null
+  );
 }

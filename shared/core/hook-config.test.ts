@@ -145,7 +145,11 @@ describe.skipIf(parseYaml === undefined)('renderHookConfig parsed back as YAML',
 
   it('parses to the hook block Authgear expects, with named events', () => {
     // Prepare
-    const text = renderHookConfig(`${BASE}/`, ['user.pre_create', 'authentication.pre_initialize'], ['user.created', 'usage.alert.triggered']);
+    const text = renderHookConfig(
+      `${BASE}/`,
+      ['user.pre_create', 'authentication.pre_initialize'],
+      ['user.created', 'usage.alert.triggered'],
+    );
 
     // Act
     const parsed = parse(text);

@@ -18,7 +18,17 @@ describe('isoTime', () => {
 
   it('equals toISOString around midnight, leap days and the turn of a year', () => {
     // Prepare
-    const edges = [Date.UTC(2024, 1, 29), Date.UTC(2026, 11, 31, 23, 59, 59, 999), Date.UTC(2027, 0, 1), Date.UTC(2100, 2, 1), 0, 1, 999, 1_000, 86_399_999];
+    const edges = [
+      Date.UTC(2024, 1, 29),
+      Date.UTC(2026, 11, 31, 23, 59, 59, 999),
+      Date.UTC(2027, 0, 1),
+      Date.UTC(2100, 2, 1),
+      0,
+      1,
+      999,
+      1_000,
+      86_399_999,
+    ];
     const times = edges.flatMap((t) => [t - 1, t, t + 1]).filter((t) => t >= 0);
 
     // Act

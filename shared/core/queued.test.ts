@@ -11,12 +11,22 @@ import { SecretStore, staticSecretSource } from './secret';
 const SECRET = 'queued-unit-test-secret-0123456789ab';
 
 const eventBody = (id: string, type = 'user.created'): string =>
-  JSON.stringify({ id, seq: 1, type, payload: { user: { id: 'u1' }, identities: [] }, context: { timestamp: Math.floor(Date.now() / 1000), user_id: 'u1', triggered_by: 'user' } });
+  JSON.stringify({
+    id,
+    seq: 1,
+    type,
+    payload: { user: { id: 'u1' }, identities: [] },
+    context: { timestamp: Math.floor(Date.now() / 1000), user_id: 'u1', triggered_by: 'user' },
+  });
 
 function processor(handler: NonBlockingHandler, env: Record<string, string> = {}) {
   const lines: Record<string, unknown>[] = [];
   const logger = createJsonLogger({ level: 'debug', sink: (_l, line) => lines.push(JSON.parse(line) as Record<string, unknown>) });
-  const run = createQueuedEventProcessor({ handlers: { nonBlocking: new Map([[handler.event, handler]]) }, config: readConfig(env), logger });
+  const run = createQueuedEventProcessor({
+    handlers: { nonBlocking: new Map([[handler.event, handler]]) },
+    config: readConfig(env),
+    logger,
+  });
   return { run, lines };
 }
 
@@ -41,7 +51,14 @@ describe('createQueuedEventProcessor', () => {
     expect(seen).toEqual([{ id: '000000000000e001', user: 'u1', deadline: expect.any(Number), aborted: false }]);
     expect(seen[0]?.deadline).toBeGreaterThanOrEqual(before + 25_000);
     expect(lines[0]).toMatchObject({ msg: 'synced', event_id: '000000000000e001', event_type: 'user.created' });
-    expect(lines[1]).toMatchObject({ level: 'info', msg: 'non-blocking event handled', outcome: 'handled', attempt: 3, max_attempts: 8, message_id: 'm-1' });
+    expect(lines[1]).toMatchObject({
+      level: 'info',
+      msg: 'non-blocking event handled',
+      outcome: 'handled',
+      attempt: 3,
+      max_attempts: 8,
+      message_id: 'm-1',
+    });
   });
 
   it('reports a failure with the next retry, and on the last attempt that the event is dead-lettered', async () => {
@@ -66,7 +83,11 @@ describe('createQueuedEventProcessor', () => {
       error_message: 'CRM unavailable',
       retry_in_ms: 60_000,
     });
-    expect(lines[1]).toMatchObject({ level: 'error', msg: 'non-blocking handler failed (attempt 8 of 8); no attempts left: the event goes to the dead-letter queue', outcome: 'dead_lettered' });
+    expect(lines[1]).toMatchObject({
+      level: 'error',
+      msg: 'non-blocking handler failed (attempt 8 of 8); no attempts left: the event goes to the dead-letter queue',
+      outcome: 'dead_lettered',
+    });
   });
 
   it('abandons a handler at NON_BLOCKING_DEADLINE_MS, aborting its signal, and retries it', async () => {
@@ -84,7 +105,10 @@ describe('createQueuedEventProcessor', () => {
     // Assess
     expect(result.status).toBe('failed');
     expect(signal?.aborted).toBe(true);
-    expect(lines.at(-1)).toMatchObject({ reason: 'deadline_exceeded', msg: 'non-blocking handler failed (attempt 1 of 8); next retry in 8 ms (30 s when deployed)' });
+    expect(lines.at(-1)).toMatchObject({
+      reason: 'deadline_exceeded',
+      msg: 'non-blocking handler failed (attempt 1 of 8); next retry in 8 ms (30 s when deployed)',
+    });
   });
 
   it('does not run a handler again for an event it already handled', async () => {
@@ -185,19 +209,27 @@ describe('formatDuration', () => {
 });
 
 describe('createWebhookApp with a non-blocking queue', () => {
-  function receiver(queue: NonBlockingQueue, handlers: Parameters<typeof createWebhookApp>[0]['handlers'] = {}, env: Record<string, string> = {}) {
+  function receiver(
+    queue: NonBlockingQueue,
+    handlers: Parameters<typeof createWebhookApp>[0]['handlers'] = {},
+    env: Record<string, string> = {},
+  ) {
     const lines: Record<string, unknown>[] = [];
     const logger = createJsonLogger({ level: 'debug', sink: (_l, line) => lines.push(JSON.parse(line) as Record<string, unknown>) });
     const secrets = new SecretStore({ source: staticSecretSource(SECRET), logger, ttlMs: 300_000, refreshIntervalMs: 30_000 });
     const app = createWebhookApp({ handlers, secrets, config: readConfig(env), logger, nonBlockingQueue: queue });
-    const post = (body: string) => app.handle({ method: 'POST', path: '/non-blocking', headers: authgearHeaders(body, SECRET), body: Buffer.from(body) });
+    const post = (body: string) =>
+      app.handle({ method: 'POST', path: '/non-blocking', headers: authgearHeaders(body, SECRET), body: Buffer.from(body) });
     return { app, post, lines };
   }
 
   it('serves /non-blocking with no handler map, queues the verified raw body and answers 200', async () => {
     // Prepare
     const queued: { event: EventEnvelope; raw: string }[] = [];
-    const { app, post, lines } = receiver({ eventTypes: ['user.created'], enqueue: async (event, raw) => void queued.push({ event, raw: Buffer.from(raw).toString('utf8') }) });
+    const { app, post, lines } = receiver({
+      eventTypes: ['user.created'],
+      enqueue: async (event, raw) => void queued.push({ event, raw: Buffer.from(raw).toString('utf8') }),
+    });
     const body = eventBody('000000000000f001');
 
     // Act
@@ -215,7 +247,10 @@ describe('createWebhookApp with a non-blocking queue', () => {
     let ran = 0;
     const queued: string[] = [];
     const handler = defineNonBlockingHandler('user.created', () => void (ran += 1));
-    const { post } = receiver({ enqueue: async (event) => void queued.push(event.type) }, { nonBlocking: new Map([['user.created', handler]]) });
+    const { post } = receiver(
+      { enqueue: async (event) => void queued.push(event.type) },
+      { nonBlocking: new Map([['user.created', handler]]) },
+    );
 
     // Act
     await post(eventBody('000000000000f002'));
@@ -231,7 +266,12 @@ describe('createWebhookApp with a non-blocking queue', () => {
     // Prepare
     const failing = [
       receiver({ eventTypes: ['user.created'], enqueue: async () => Promise.reject(new Error('SQS is down')) }),
-      receiver({ eventTypes: ['user.created'], enqueue: () => { throw new Error('thrown synchronously'); } }),
+      receiver({
+        eventTypes: ['user.created'],
+        enqueue: () => {
+          throw new Error('thrown synchronously');
+        },
+      }),
       receiver({ eventTypes: ['user.created'], enqueue: () => new Promise<void>(() => {}) }, {}, { NON_BLOCKING_DEADLINE_MS: '20' }),
     ];
 
@@ -244,7 +284,10 @@ describe('createWebhookApp with a non-blocking queue', () => {
     expect(failing.map((r) => r.lines.at(-1))).toEqual([
       expect.objectContaining({ reason: 'queue_unavailable', error_message: 'SQS is down' }),
       expect.objectContaining({ reason: 'queue_unavailable', error_message: 'thrown synchronously' }),
-      expect.objectContaining({ reason: 'queue_unavailable', error_message: 'the queue did not answer within NON_BLOCKING_DEADLINE_MS (20 ms)' }),
+      expect.objectContaining({
+        reason: 'queue_unavailable',
+        error_message: 'the queue did not answer within NON_BLOCKING_DEADLINE_MS (20 ms)',
+      }),
     ]);
   });
 

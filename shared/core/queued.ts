@@ -12,7 +12,7 @@ import { parseEnvelope } from './envelope';
 import type { EventEnvelope } from './events';
 import type { HandlerSet } from './handler';
 import type { LogFields, Logger } from './logger';
-import { runNonBlockingHandler } from './run-handler';
+import { type NonBlockingRun, runNonBlockingHandler } from './run-handler';
 
 /** Where the `/non-blocking` route puts verified events when processing is decoupled from receiving. */
 export interface NonBlockingQueue {
@@ -147,7 +147,11 @@ export function createQueuedEventProcessor(options: QueuedEventProcessorOptions)
     const log: LogFields = { ...delivery.logFields, attempt: delivery.attempt, max_attempts: delivery.maxAttempts };
     const event = parseEnvelope(body);
     if (!event) {
-      logger.error('queued message is not an Authgear event; released without delay, so it reaches the dead-letter queue quickly', { ...log, reason: 'invalid_envelope', outcome: 'dead_lettered' });
+      logger.error('queued message is not an Authgear event; released without delay, so it reaches the dead-letter queue quickly', {
+        ...log,
+        reason: 'invalid_envelope',
+        outcome: 'dead_lettered',
+      });
       return { status: 'invalid', done: false, permanent: true };
     }
     const ids = { eventId: event.id, eventType: event.type };
@@ -158,29 +162,44 @@ export function createQueuedEventProcessor(options: QueuedEventProcessorOptions)
     const handler = isNonBlockingEventType(event.type) ? handlers.nonBlocking?.get(event.type) : undefined;
     if (!handler) {
       // The receiver queues only types with a handler; this one was removed since.
-      logger.warn('no handler for this queued event type; acknowledged without processing', { ...log, reason: 'no_handler', outcome: 'ignored' });
+      logger.warn('no handler for this queued event type; acknowledged without processing', {
+        ...log,
+        reason: 'no_handler',
+        outcome: 'ignored',
+      });
       return { status: 'ignored', done: true, permanent: false, ...ids };
     }
     if (handled.has(event.id)) {
-      logger.info('event already handled by this process; this repeated delivery is acknowledged without running the handler', { ...log, reason: 'duplicate_delivery', outcome: 'duplicate' });
+      logger.info('event already handled by this process; this repeated delivery is acknowledged without running the handler', {
+        ...log,
+        reason: 'duplicate_delivery',
+        outcome: 'duplicate',
+      });
       return { status: 'duplicate', done: true, permanent: false, ...ids };
     }
     if (delivery.attempt > delivery.maxAttempts) {
-      logger.info(`no attempts left (delivery ${delivery.attempt}, ${delivery.maxAttempts} attempts); released so that SQS moves the event to the dead-letter queue`, {
-        ...log,
-        reason: 'attempts_exhausted',
-        outcome: 'released',
-      });
+      logger.info(
+        `no attempts left (delivery ${delivery.attempt}, ${delivery.maxAttempts} attempts); released so that SQS moves the event to the dead-letter queue`,
+        {
+          ...log,
+          reason: 'attempts_exhausted',
+          outcome: 'released',
+        },
+      );
       return { status: 'exhausted', done: false, permanent: true, ...ids };
     }
     if (inFlight.has(event.id)) {
       // Acknowledging now would lose the event if the running attempt fails.
-      logger.warn(`the same event is being handled right now; this delivery is retried${describeNext(delivery)}`, { ...log, reason: 'duplicate_in_flight', outcome: 'retry_scheduled' });
+      logger.warn(`the same event is being handled right now; this delivery is retried${describeNext(delivery)}`, {
+        ...log,
+        reason: 'duplicate_in_flight',
+        outcome: 'retry_scheduled',
+      });
       return { status: 'busy', done: false, permanent: false, ...ids };
     }
 
     inFlight.add(event.id);
-    let run;
+    let run: NonBlockingRun;
     try {
       run = await runNonBlockingHandler(handler, event, {
         deadline: started + config.nonBlockingDeadlineMs,

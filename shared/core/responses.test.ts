@@ -154,9 +154,7 @@ describe('checkBlockingResponse: violation paths and rules', () => {
     const violations = violationsOf('user.pre_create', response);
 
     // Assess
-    expect(violations).toEqual([
-      { path: 'constraints', rule: '"constraints" is not accepted for user.pre_create (allowed: mutations)' },
-    ]);
+    expect(violations).toEqual([{ path: 'constraints', rule: '"constraints" is not accepted for user.pre_create (allowed: mutations)' }]);
   });
 
   it('names bot_protection on authentication.pre_authenticated', () => {
@@ -186,9 +184,7 @@ describe('checkBlockingResponse: violation paths and rules', () => {
 
     // Assess
     expect(missingViolations).toEqual([{ path: 'is_allowed', rule: 'is_allowed is required; set it to true or false' }]);
-    expect(stringlyViolations).toEqual([
-      { path: 'is_allowed', rule: 'is_allowed must be the boolean true or false, not a string' },
-    ]);
+    expect(stringlyViolations).toEqual([{ path: 'is_allowed', rule: 'is_allowed must be the boolean true or false, not a string' }]);
   });
 
   it('names keys a deny may not carry, and non-string title/reason', () => {

@@ -181,9 +181,7 @@ export interface ResponseViolation {
   readonly rule: string;
 }
 
-export type ResponseCheck =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly violations: readonly ResponseViolation[] };
+export type ResponseCheck = { readonly ok: true } | { readonly ok: false; readonly violations: readonly ResponseViolation[] };
 
 type AllowKey = 'mutations' | 'constraints' | 'bot_protection' | 'rate_limits';
 type TokenKey = 'jwt' | 'id_token';
@@ -236,12 +234,10 @@ type Violations = ResponseViolation[];
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-const isObject = (value: unknown): value is JsonObject =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Values that `JSON.stringify` leaves out of an object, so Authgear never sees the key. */
-const isOmitted = (value: unknown): boolean =>
-  value === undefined || typeof value === 'function' || typeof value === 'symbol';
+const isOmitted = (value: unknown): boolean => value === undefined || typeof value === 'function' || typeof value === 'symbol';
 
 const quote = (key: string): string => JSON.stringify(key);
 
@@ -498,11 +494,7 @@ function checkTokenClaims(out: Violations, token: TokenKey, mutations: unknown, 
     if (!present) {
       add(out, childPath(base, claim), `claim ${quote(claim)} of the original token was removed; echo every original claim`);
     } else if (!jsonEqual(claims[claim], replacement[claim])) {
-      add(
-        out,
-        childPath(base, claim),
-        `claim ${quote(claim)} of the original token was changed; echo every original claim unchanged`,
-      );
+      add(out, childPath(base, claim), `claim ${quote(claim)} of the original token was changed; echo every original claim unchanged`);
     }
   }
 }

@@ -36,9 +36,14 @@ describe('runHandler', () => {
     });
 
     // Act
-    const thrown = runHandler(() => {
-      throw boom;
-    }, Date.now() + 4_000, {}, options);
+    const thrown = runHandler(
+      () => {
+        throw boom;
+      },
+      Date.now() + 4_000,
+      {},
+      options,
+    );
     const rejected = await settle(runHandler(() => Promise.reject(boom), Date.now() + 4_000, {}, options));
     const trapped = runHandler(() => trap, Date.now() + 4_000, {}, options);
 
@@ -82,11 +87,16 @@ describe('runHandler', () => {
     let context: HandlerContext | undefined;
 
     // Act
-    runHandler((c) => {
-      during = c.signal;
-      expect(during.aborted).toBe(false);
-      context = c;
-    }, Date.now() + 4_000, {}, options);
+    runHandler(
+      (c) => {
+        during = c.signal;
+        expect(during.aborted).toBe(false);
+        context = c;
+      },
+      Date.now() + 4_000,
+      {},
+      options,
+    );
     const later = context!.signal;
 
     // Assess
@@ -139,7 +149,12 @@ describe('runHandler', () => {
     lines.length = 0;
 
     // Act
-    runHandler((c) => c.logger.info('synced', { extra: 1 }), Date.now() + 4_000, { event_id: 'e1', event_type: 'user.created', route: 'x' }, options);
+    runHandler(
+      (c) => c.logger.info('synced', { extra: 1 }),
+      Date.now() + 4_000,
+      { event_id: 'e1', event_type: 'user.created', route: 'x' },
+      options,
+    );
 
     // Assess
     expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'synced', event_id: 'e1', event_type: 'user.created', extra: 1 });
@@ -152,7 +167,12 @@ describe('runNonBlockingHandler', () => {
     // Prepare
     const event = { id: 'e1', type: 'user.created', payload: {}, context: { timestamp: 0 } } as never;
     const run = (handle: () => unknown) =>
-      runNonBlockingHandler({ kind: 'non-blocking', event: 'user.created', handle } as never, event, { ...options, deadline: Date.now() + 1_000, deadlineMs: 1_000, log: {} });
+      runNonBlockingHandler({ kind: 'non-blocking', event: 'user.created', handle } as never, event, {
+        ...options,
+        deadline: Date.now() + 1_000,
+        deadlineMs: 1_000,
+        log: {},
+      });
 
     // Act
     const sync = run(() => undefined);

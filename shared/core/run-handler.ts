@@ -78,7 +78,12 @@ export type Settled<R> = { readonly ok: true; readonly value: R } | { readonly o
  * const settled = run instanceof Promise ? await run : run;
  * ```
  */
-export function runHandler<R>(call: (context: HandlerContext) => R | PromiseLike<R>, deadline: number, log: LogFields, options: RunOptions): Settled<R> | Promise<Settled<R>> {
+export function runHandler<R>(
+  call: (context: HandlerContext) => R | PromiseLike<R>,
+  deadline: number,
+  log: LogFields,
+  options: RunOptions,
+): Settled<R> | Promise<Settled<R>> {
   const run = new HandlerRun(options, log);
   const remaining = deadline - run.started;
   if (remaining <= 0) {
@@ -140,7 +145,8 @@ class HandlerRun {
   }
 
   logger(): Logger {
-    return (this.#logger ??= scopedLogger(this.#options.logger, this.#log));
+    this.#logger ??= scopedLogger(this.#options.logger, this.#log);
+    return this.#logger;
   }
 
   signal(): AbortSignal {
@@ -206,7 +212,10 @@ export function runNonBlockingHandler(
     const { error } = settled;
     const fields =
       error instanceof DeadlineExceeded
-        ? { reason: 'deadline_exceeded', error_message: `handler did not finish within NON_BLOCKING_DEADLINE_MS (${options.deadlineMs} ms)` }
+        ? {
+            reason: 'deadline_exceeded',
+            error_message: `handler did not finish within NON_BLOCKING_DEADLINE_MS (${options.deadlineMs} ms)`,
+          }
         : { reason: 'handler_threw', ...describeError(error) };
     return { ok: false, fields };
   };

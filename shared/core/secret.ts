@@ -32,11 +32,16 @@ export function parseSecretValue(raw: string): ParsedSecret {
   const warnings: string[] = [];
   const trimmed = raw.trim();
   if (trimmed !== raw) {
-    warnings.push('the stored webhook secret has leading or trailing whitespace; it was ignored, but store the exact string from the Authgear portal');
+    warnings.push(
+      'the stored webhook secret has leading or trailing whitespace; it was ignored, but store the exact string from the Authgear portal',
+    );
   }
-  if (trimmed === '') throw new Error('the stored webhook secret is empty; store the secret shown in the Authgear portal (Advanced → Hooks)');
+  if (trimmed === '')
+    throw new Error('the stored webhook secret is empty; store the secret shown in the Authgear portal (Advanced → Hooks)');
   if (trimmed.startsWith('{')) {
-    throw new Error('the stored webhook secret is a JSON object; store the plain secret string (the "Plaintext" tab in the AWS console), or a JSON array of strings');
+    throw new Error(
+      'the stored webhook secret is a JSON object; store the plain secret string (the "Plaintext" tab in the AWS console), or a JSON array of strings',
+    );
   }
   if (!trimmed.startsWith('[')) return { secrets: [trimmed], warnings };
 

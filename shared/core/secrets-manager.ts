@@ -1,4 +1,4 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, type GetSecretValueCommandOutput, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SecretSource } from './secret';
 
 export interface SecretsManagerSourceOptions {
@@ -31,14 +31,16 @@ export function secretsManagerSource(secretId: string, options: SecretsManagerSo
         requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_500, throwOnRequestTimeout: true },
         maxAttempts: 2,
       });
-      let output;
+      let output: GetSecretValueCommandOutput;
       try {
         output = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
       } catch (error) {
         // A secret created by the stack has no value until put-secret-value; the service reports
         // that as a missing AWSCURRENT version.
         if (error instanceof Error && error.name === 'ResourceNotFoundException' && /staging label/i.test(error.message)) {
-          throw new Error(`the secret ${secretId} has no value yet; store the Authgear webhook secret with put-secret-value`, { cause: error });
+          throw new Error(`the secret ${secretId} has no value yet; store the Authgear webhook secret with put-secret-value`, {
+            cause: error,
+          });
         }
         throw error;
       }

@@ -377,7 +377,10 @@ describe('signatureMatches', () => {
 
   it('verifies a body given as the string as it verifies its UTF-8 bytes', () => {
     // Act
-    const verdicts = [signatureMatches(signed.body, signed.signature, [VECTOR_SECRET]), signatureMatches(utf8(signed.body), signed.signature, [VECTOR_SECRET])];
+    const verdicts = [
+      signatureMatches(signed.body, signed.signature, [VECTOR_SECRET]),
+      signatureMatches(utf8(signed.body), signed.signature, [VECTOR_SECRET]),
+    ];
 
     // Assess
     expect(verdicts).toEqual([true, true]);

@@ -47,7 +47,11 @@ export function judgeAnswer(eventType: string, answer: Answer, event?: { readonl
   try {
     parsed = JSON.parse(answer.body);
   } catch {
-    return { kind: 'rejected', problems: [`the body is not JSON (${describeBody(answer.body)}); Authgear needs a JSON object such as {"is_allowed":true}`], notJson: true };
+    return {
+      kind: 'rejected',
+      problems: [`the body is not JSON (${describeBody(answer.body)}); Authgear needs a JSON object such as {"is_allowed":true}`],
+      notJson: true,
+    };
   }
   const check = checkBlockingResponse(eventType, parsed, event);
   if (!check.ok) return { kind: 'rejected', problems: check.violations.map((v) => (v.path === '' ? v.rule : `${v.path}: ${v.rule}`)) };

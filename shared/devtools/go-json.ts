@@ -79,7 +79,9 @@ export function sortGoMap<T extends Record<string, unknown>>(map: T): T {
 export function goTime(epochMicros: number): string {
   if (!Number.isSafeInteger(epochMicros)) throw new RangeError(`goTime needs whole microseconds (got ${epochMicros})`);
   const seconds = Math.floor(epochMicros / 1e6);
-  const fraction = String(epochMicros - seconds * 1e6).padStart(6, '0').replace(/0+$/, '');
+  const fraction = String(epochMicros - seconds * 1e6)
+    .padStart(6, '0')
+    .replace(/0+$/, '');
   const whole = new Date(seconds * 1000).toISOString().slice(0, 19);
   return `${whole}${fraction === '' ? '' : `.${fraction}`}Z`;
 }

@@ -253,14 +253,14 @@ function resolveStory(type: EventType, options: SampleOptions): Story {
   const userId = user.id ?? uuid('user', appId, email);
   const signup = SIGNUP_TYPES.has(type);
   // Times carry microseconds like Authgear's database; the digits are derived so the bytes are reproducible.
-  const at = (seconds: number, label: string): string => goTime(seconds * 1e6 + (digest(label, userId, String(seconds)).readUInt32BE(0) % 1e6));
+  const at = (seconds: number, label: string): string =>
+    goTime(seconds * 1e6 + (digest(label, userId, String(seconds)).readUInt32BE(0) % 1e6));
 
   const createdAt = user.createdAt ?? (signup ? at(timestamp, 'created') : at(timestamp - 23 * DAY, 'created'));
   const lastLoginAt =
     user.lastLoginAt === null ? undefined : (user.lastLoginAt ?? (signup ? undefined : defaultLastLogin(type, timestamp, at)));
   // Authgear bumps updated_at on every login and profile change.
-  const updatedAt =
-    user.updatedAt ?? (type.startsWith('user.profile.') ? at(timestamp, 'updated') : (lastLoginAt ?? createdAt));
+  const updatedAt = user.updatedAt ?? (type.startsWith('user.profile.') ? at(timestamp, 'updated') : (lastLoginAt ?? createdAt));
 
   return {
     type,
@@ -358,7 +358,9 @@ function buildContext(story: Story, overrides: Partial<EventContext> | undefined
     app_id: story.appId,
     client_id: origin.kind === 'hosted' ? story.clientId : undefined,
     tracking_id:
-      origin.kind === 'system' ? undefined : `${digest('trace', String(story.seq)).toString('hex').slice(0, 32)}-${digest('span', String(story.seq)).toString('hex').slice(0, 16)}`,
+      origin.kind === 'system'
+        ? undefined
+        : `${digest('trace', String(story.seq)).toString('hex').slice(0, 32)}-${digest('span', String(story.seq)).toString('hex').slice(0, 16)}`,
   };
 
   const merged: Record<string, unknown> = {};
@@ -464,13 +466,21 @@ function loginIdIdentity(s: Story, kind: LoginIdKind, value: string, options: { 
 }
 
 function oauthIdentity(s: Story): Identity {
-  const subject = BigInt(`0x${digest('google-sub', s.userId).toString('hex').slice(0, 20)}`).toString().padStart(21, '1');
+  const subject = BigInt(`0x${digest('google-sub', s.userId).toString('hex').slice(0, 20)}`)
+    .toString()
+    .padStart(21, '1');
   const profile: Record<string, unknown> = { email: s.email, email_verified: true, sub: subject };
   if (s.givenName !== null) profile.given_name = s.givenName;
   if (s.familyName !== null) profile.family_name = s.familyName;
   if (s.givenName !== null && s.familyName !== null) profile.name = `${s.givenName} ${s.familyName}`;
   const prefix = 'https://authgear.com/claims/oauth/';
-  const claims: Record<string, unknown> = { ...profile, [`${prefix}profile`]: sortGoMap(profile), [`${prefix}provider_alias`]: 'google', [`${prefix}provider_type`]: 'google', [`${prefix}subject_id`]: subject };
+  const claims: Record<string, unknown> = {
+    ...profile,
+    [`${prefix}profile`]: sortGoMap(profile),
+    [`${prefix}provider_alias`]: 'google',
+    [`${prefix}provider_type`]: 'google',
+    [`${prefix}subject_id`]: subject,
+  };
   delete claims.sub;
   return identity(s, uuid('identity', s.userId, 'oauth'), 'oauth', claims, at(s.timestamp));
 }
@@ -482,7 +492,9 @@ function biometricIdentity(s: Story): Identity {
     uuid('identity', s.userId, 'biometric'),
     'biometric',
     {
-      [`${prefix}device_info`]: { ios: { UIDevice: { model: 'iPhone', systemName: 'iOS', systemVersion: '18.1' }, uname: { machine: 'iPhone16,1' } } },
+      [`${prefix}device_info`]: {
+        ios: { UIDevice: { model: 'iPhone', systemName: 'iOS', systemVersion: '18.1' }, uname: { machine: 'iPhone16,1' } },
+      },
       [`${prefix}formatted_device_info`]: 'iPhone 15 Pro',
       [`${prefix}key_id`]: uuid('biometric-key', s.userId),
     },
@@ -491,7 +503,15 @@ function biometricIdentity(s: Story): Identity {
 }
 
 function passwordAuthenticator(s: Story): Authenticator {
-  return { id: s.authenticatorId, created_at: s.createdAt, updated_at: s.createdAt, user_id: s.userId, type: 'password', is_default: false, kind: 'primary' };
+  return {
+    id: s.authenticatorId,
+    created_at: s.createdAt,
+    updated_at: s.createdAt,
+    user_id: s.userId,
+    type: 'password',
+    is_default: false,
+    kind: 'primary',
+  };
 }
 
 const PASSWORD_AMR = ['pwd', 'x_primary_password'];
@@ -534,7 +554,7 @@ function displayName(userAgent: string): string {
 }
 
 function authenticationContext(
-  s: Story,
+  _s: Story,
   options: { user: User | null; identifications: Identification[]; authentications: Authentication[] },
 ): AuthenticationContext {
   const amr = options.authentications.length > 0 ? PASSWORD_AMR : [];
@@ -579,7 +599,8 @@ type PayloadBuilders = { [K in BlockingEventType]: (s: Story, c: EventContext) =
 const at = (seconds: number): string => goTime(seconds * 1e6 + (seconds % 997) * 1003);
 const later = (s: Story, days: number): string => at(s.timestamp + days * DAY);
 const secondEmail = (email: string): string => email.replace('@', '+work@');
-const previousEmail = (email: string): string => `${email.split('@')[0] ?? 'user'}@${email.endsWith('@example.org') ? 'example.net' : 'example.org'}`;
+const previousEmail = (email: string): string =>
+  `${email.split('@')[0] ?? 'user'}@${email.endsWith('@example.org') ? 'example.net' : 'example.org'}`;
 
 function userWithIdentities(s: Story) {
   return { user: user(s), identities: [loginIdIdentity(s, 'email', s.email)] };
@@ -597,15 +618,26 @@ function identityEvent(s: Story, kind: LoginIdKind, verb: 'added' | 'removed' | 
   const value = kind === 'phone' ? PHONE : usernameOf(s.email);
   const state: UserState =
     kind === 'phone'
-      ? verb === 'removed' ? {} : { phone: { verified: verb !== 'unverified' } }
-      : verb === 'removed' ? {} : { username: true };
-  return { user: user(s, state, { updatedAt: now }), identity: loginIdIdentity(s, kind, value, verb === 'added' ? { createdAt: now } : {}) };
+      ? verb === 'removed'
+        ? {}
+        : { phone: { verified: verb !== 'unverified' } }
+      : verb === 'removed'
+        ? {}
+        : { username: true };
+  return {
+    user: user(s, state, { updatedAt: now }),
+    identity: loginIdIdentity(s, kind, value, verb === 'added' ? { createdAt: now } : {}),
+  };
 }
 
 function identityUpdated(s: Story, kind: LoginIdKind) {
   const now = at(s.timestamp);
   const [oldValue, newValue] =
-    kind === 'email' ? [previousEmail(s.email), s.email] : kind === 'phone' ? ['+447700900456', PHONE] : [`${usernameOf(s.email)}_old`, usernameOf(s.email)];
+    kind === 'email'
+      ? [previousEmail(s.email), s.email]
+      : kind === 'phone'
+        ? ['+447700900456', PHONE]
+        : [`${usernameOf(s.email)}_old`, usernameOf(s.email)];
   const state: UserState = kind === 'phone' ? { phone: { verified: true } } : kind === 'username' ? { username: true } : {};
   return {
     user: user(s, state, { updatedAt: now }),
@@ -638,7 +670,12 @@ const PAYLOADS: PayloadBuilders = {
     return {
       ...userWithIdentities(s),
       id_token: {
-        payload: tokenClaims(s, { ...profile, aud: s.clientId, exp: s.timestamp + 3600, sid: digest('sid', s.sessionId).toString('base64url').slice(0, 32) }),
+        payload: tokenClaims(s, {
+          ...profile,
+          aud: s.clientId,
+          exp: s.timestamp + 3600,
+          sid: digest('sid', s.sessionId).toString('base64url').slice(0, 32),
+        }),
       },
     };
   },
@@ -681,7 +718,9 @@ const PAYLOADS: PayloadBuilders = {
       identities: [loginIdIdentity(s, 'email', s.email)],
     } as ReturnType<PayloadBuilders['user.anonymous.promoted']>;
   },
-  'user.deletion_scheduled': (s) => ({ user: user(s, { disabled: {}, deactivated: true, deleteAt: later(s, 30) }, { updatedAt: at(s.timestamp) }) }),
+  'user.deletion_scheduled': (s) => ({
+    user: user(s, { disabled: {}, deactivated: true, deleteAt: later(s, 30) }, { updatedAt: at(s.timestamp) }),
+  }),
   'user.deletion_unscheduled': (s) => ({ user: user(s, {}, { updatedAt: at(s.timestamp) }) }),
   'user.deleted': (s) => ({ user: user(s, { disabled: {}, deactivated: true, deleteAt: at(s.timestamp) }) }),
   'user.anonymization_scheduled': (s) => ({ user: user(s, { disabled: {}, anonymizeAt: later(s, 30) }, { updatedAt: at(s.timestamp) }) }),

@@ -3,7 +3,7 @@
  * Authgear would accept each answer. Every problem is one line on stderr and a non-zero exit.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, ENV } from '../core/config';
+import { type ConfigError, ENV } from '../core/config';
 import { BLOCKING_EVENT_TYPES, DEFAULTS, NON_BLOCKING_EVENT_TYPES } from '../core/constants';
 import { signBody } from '../core/verify';
 import { loadEnvFile } from '../local/env-file';
@@ -63,7 +63,9 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (args.list) {
-    process.stdout.write(`Blocking (${BLOCKING_EVENT_TYPES.length}):\n  ${BLOCKING_EVENT_TYPES.join('\n  ')}\n\nNon-blocking (${NON_BLOCKING_EVENT_TYPES.length}):\n  ${NON_BLOCKING_EVENT_TYPES.join('\n  ')}\n`);
+    process.stdout.write(
+      `Blocking (${BLOCKING_EVENT_TYPES.length}):\n  ${BLOCKING_EVENT_TYPES.join('\n  ')}\n\nNon-blocking (${NON_BLOCKING_EVENT_TYPES.length}):\n  ${NON_BLOCKING_EVENT_TYPES.join('\n  ')}\n`,
+    );
     return 0;
   }
 
@@ -82,10 +84,12 @@ async function main(argv: readonly string[]): Promise<number> {
   if (args.all) {
     if (args.type !== undefined) throw new SendError('--all sends every event type; drop the event type, or drop --all');
     if (args.payload !== undefined) throw new SendError('--payload holds one event; it cannot be combined with --all');
-    if (isRouteTarget(target)) throw new SendError(`--all needs the base URL, not one route (${target}); e.g. --url ${new URL(target).origin}`);
+    if (isRouteTarget(target))
+      throw new SendError(`--all needs the base URL, not one route (${target}); e.g. --url ${new URL(target).origin}`);
     events = SAMPLE_EVENT_TYPES.map((type) => withType(type, () => buildEvent({ type, sets: args.set, sample })));
   } else {
-    if (args.type === undefined && args.payload === undefined) throw new SendError('name the event type to send, e.g. npm run send -- user.pre_create (or --all, or --help)');
+    if (args.type === undefined && args.payload === undefined)
+      throw new SendError('name the event type to send, e.g. npm run send -- user.pre_create (or --all, or --help)');
     events = [buildEvent({ type: args.type, payloadFile: args.payload, sets: args.set, sample })];
   }
   const urls = events.map((built) => endpointFor(target, built.type));
@@ -108,7 +112,9 @@ async function main(argv: readonly string[]): Promise<number> {
       const report = await sender.deliver({ ...built, secret: secret.value, url: urls[0] as string });
       failOnNoAnswer(report);
       if (report.verdict.kind === 'rejected' && report.verdict.notJson) {
-        throw new DeliveryFailed(`${report.url} answered HTTP ${report.reply?.status}, but ${report.verdict.problems[0]}; Authgear would fail the user's operation`);
+        throw new DeliveryFailed(
+          `${report.url} answered HTTP ${report.reply?.status}, but ${report.verdict.problems[0]}; Authgear would fail the user's operation`,
+        );
       }
       process.stdout.write(formatDelivery(report, secret.source));
       return isFailure(report.verdict) || report.verdict.kind === 'not_served' ? EXIT_FAILED : 0;
@@ -142,6 +148,7 @@ interface Args {
 }
 
 function readArgs(argv: readonly string[]): Args {
+  // biome-ignore lint/suspicious/noImplicitAnyLet: TypeScript types it from the parseArgs call below (an auto-typed let)
   let parsed;
   try {
     parsed = parseArgs({

@@ -21,7 +21,8 @@ export function formatDelivery(report: DeliveryReport, secretSource: string): st
   const { reply, verdict } = report;
   if (reply) {
     lines.push(`HTTP ${reply.status} in ${formatLatency(reply.latencyMs)}`);
-    const shown = reply.body.length > MAX_BODY_SHOWN ? `${reply.body.slice(0, MAX_BODY_SHOWN)}… (${reply.body.length} characters)` : reply.body;
+    const shown =
+      reply.body.length > MAX_BODY_SHOWN ? `${reply.body.slice(0, MAX_BODY_SHOWN)}… (${reply.body.length} characters)` : reply.body;
     lines.push(`  ${shown === '' ? '(empty body)' : shown}`);
   }
   const blocking = isBlockingEventType(report.type);
@@ -67,7 +68,9 @@ export function formatTable(reports: readonly DeliveryReport[], target: string):
     `${type.padEnd(typeWidth)}  ${status.padEnd(6)}  ${latency.padStart(8)}  ${verdict}`.trimEnd();
   const lines = [row('TYPE', 'STATUS', 'LATENCY', 'VERDICT')];
   for (const r of reports) {
-    lines.push(row(r.type, r.reply ? String(r.reply.status) : '-', r.reply ? formatLatency(r.reply.latencyMs) : '-', describeVerdict(r.verdict)));
+    lines.push(
+      row(r.type, r.reply ? String(r.reply.status) : '-', r.reply ? formatLatency(r.reply.latencyMs) : '-', describeVerdict(r.verdict)),
+    );
   }
   const count = (kinds: readonly string[]): number => reports.filter((r) => kinds.includes(r.verdict.kind)).length;
   const failed = reports.filter((r) => isFailure(r.verdict)).length;

@@ -98,7 +98,9 @@ function parseTarget(target: string): URL {
   try {
     url = new URL(target);
   } catch {
-    throw new SendError(`--url "${target}" is not a URL; give the base URL, e.g. http://localhost:3000 or https://<api id>.execute-api.<region>.amazonaws.com`);
+    throw new SendError(
+      `--url "${target}" is not a URL; give the base URL, e.g. http://localhost:3000 or https://<api id>.execute-api.<region>.amazonaws.com`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new SendError(`--url "${target}" must start with http:// or https://`);
   url.search = '';
@@ -198,7 +200,8 @@ export function applyAssignment(event: Record<string, unknown>, assignment: Assi
     throw new SendError(`--set ${text}: ${why}`);
   };
   const [top] = path;
-  if (top === undefined || !ENVELOPE_KEYS.has(top)) fail(`"${String(top)}" is not part of an event; paths start with payload., context., id, seq or type`);
+  if (top === undefined || !ENVELOPE_KEYS.has(top))
+    fail(`"${String(top)}" is not part of an event; paths start with payload., context., id, seq or type`);
   let node: unknown = event;
   for (let i = 0; i < path.length; i++) {
     const key = path[i] as string;
@@ -281,7 +284,10 @@ export function buildEvent(options: BuildOptions): BuiltEvent {
       context.timestamp = Math.floor((options.now ?? Date.now)() / 1000);
       notes.push(`context.timestamp of ${options.payloadFile} set to now, so the receiver does not refuse it as stale`);
     } else {
-      if (type === undefined) throw new SendError(`${options.payloadFile} holds a payload only; name its event type, e.g. npm run send -- user.created --payload ${options.payloadFile}`);
+      if (type === undefined)
+        throw new SendError(
+          `${options.payloadFile} holds a payload only; name its event type, e.g. npm run send -- user.created --payload ${options.payloadFile}`,
+        );
       event = sampleEvent(type, options.sample) as unknown as Record<string, unknown>;
       event.payload = content;
     }
@@ -290,7 +296,8 @@ export function buildEvent(options: BuildOptions): BuiltEvent {
   for (const assignment of assignments) applyAssignment(event, assignment);
   const setsSeq = assignments.some((a) => a.path.length === 1 && a.path[0] === 'seq');
   const setsId = assignments.some((a) => a.path.length === 1 && a.path[0] === 'id');
-  if (setsSeq && !setsId && typeof event.seq === 'number' && Number.isSafeInteger(event.seq) && event.seq >= 0) event.id = eventId(event.seq);
+  if (setsSeq && !setsId && typeof event.seq === 'number' && Number.isSafeInteger(event.seq) && event.seq >= 0)
+    event.id = eventId(event.seq);
 
   let body: string;
   try {
@@ -307,7 +314,14 @@ function readJsonFile(path: string): Record<string, unknown> {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a folder'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (error as Error).message;
     throw new SendError(`cannot read payload file ${path}: ${why}`);
   }
   let value: unknown;
@@ -323,7 +337,8 @@ function readJsonFile(path: string): Record<string, unknown> {
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const isFullEvent = (value: Record<string, unknown>): boolean => typeof value.type === 'string' && isObject(value.payload) && isObject(value.context);
+const isFullEvent = (value: Record<string, unknown>): boolean =>
+  typeof value.type === 'string' && isObject(value.payload) && isObject(value.context);
 
 // ---------------------------------------------------------------------------------------------------------------------
 // The signing secret
@@ -401,7 +416,10 @@ async function fromSecretsManager(secretId: string, where: string, fetchSecret =
 
 async function readSecretsManager(secretId: string): Promise<string> {
   // Loaded only when needed: the AWS SDK takes a while to import and most sends never use it.
-  const [{ SecretsManagerClient }, { secretsManagerSource }] = await Promise.all([import('@aws-sdk/client-secrets-manager'), import('../core/secrets-manager')]);
+  const [{ SecretsManagerClient }, { secretsManagerSource }] = await Promise.all([
+    import('@aws-sdk/client-secrets-manager'),
+    import('../core/secrets-manager'),
+  ]);
   // An ARN names its region; the SDK would otherwise need AWS_REGION.
   const region = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):/.exec(secretId)?.[1];
   const client = new SecretsManagerClient({ ...(region ? { region } : {}), maxAttempts: 2 });
@@ -466,7 +484,13 @@ export class Sender {
   readonly #https = new HttpsAgent({ keepAlive: true });
 
   /** Sends one event and judges the answer; never throws for network problems. */
-  async deliver(input: { type: EventType; event: Record<string, unknown>; body: string; secret: string; url: string }): Promise<DeliveryReport> {
+  async deliver(input: {
+    type: EventType;
+    event: Record<string, unknown>;
+    body: string;
+    secret: string;
+    url: string;
+  }): Promise<DeliveryReport> {
     const { type, body, url } = input;
     const blocking = isBlockingEventType(type);
     const base = { type, url, eventId: String(input.event.id), bytes: Buffer.byteLength(body) };
@@ -479,7 +503,12 @@ export class Sender {
   }
 
   /** POSTs `body` with `signature`; resolves with the answer or a one-line problem. */
-  post(url: string, body: string, signature: string, timeoutMs: number): Promise<{ reply: Reply } | { problem: string; unreachable: boolean }> {
+  post(
+    url: string,
+    body: string,
+    signature: string,
+    timeoutMs: number,
+  ): Promise<{ reply: Reply } | { problem: string; unreachable: boolean }> {
     const target = new URL(url);
     const secure = target.protocol === 'https:';
     const started = performance.now();
@@ -500,7 +529,10 @@ export class Sender {
         },
         (response) => {
           readText(response).then(
-            (text) => resolve({ reply: { status: response.statusCode ?? 0, headers: response.headers, body: text, latencyMs: performance.now() - started } }),
+            (text) =>
+              resolve({
+                reply: { status: response.statusCode ?? 0, headers: response.headers, body: text, latencyMs: performance.now() - started },
+              }),
             (error: unknown) => resolve({ problem: `the answer from ${url} broke off: ${(error as Error).message}`, unreachable: false }),
           );
         },
@@ -529,7 +561,10 @@ function describeNetworkError(error: NodeJS.ErrnoException, url: string, timeout
   }
   switch (error.code) {
     case 'ECONNREFUSED':
-      return { problem: `cannot reach ${origin}: connection refused${local ? '; is the local server running (npm start)?' : ''}`, unreachable: true };
+      return {
+        problem: `cannot reach ${origin}: connection refused${local ? '; is the local server running (npm start)?' : ''}`,
+        unreachable: true,
+      };
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return { problem: `cannot reach ${origin}: the host name ${hostname} does not resolve; check --url`, unreachable: true };
@@ -544,7 +579,13 @@ function describeNetworkError(error: NodeJS.ErrnoException, url: string, timeout
 function readText(response: IncomingMessage): Promise<string> {
   const encoding = String(response.headers['content-encoding'] ?? '').toLowerCase();
   const stream =
-    encoding === 'gzip' ? response.pipe(createGunzip()) : encoding === 'deflate' ? response.pipe(createInflate()) : encoding === 'br' ? response.pipe(createBrotliDecompress()) : response;
+    encoding === 'gzip'
+      ? response.pipe(createGunzip())
+      : encoding === 'deflate'
+        ? response.pipe(createInflate())
+        : encoding === 'br'
+          ? response.pipe(createBrotliDecompress())
+          : response;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -21,7 +21,15 @@ import { signBody } from '../core/verify';
 import { goJson } from './go-json';
 import { sampleEvent, type SampleOptions } from './samples';
 
-export { sampleEvent, sampleBody, eventId, SAMPLE_EVENT_TYPES, type SampleEvent, type SampleOptions, type SampleUserOptions } from './samples';
+export {
+  sampleEvent,
+  sampleBody,
+  eventId,
+  SAMPLE_EVENT_TYPES,
+  type SampleEvent,
+  type SampleOptions,
+  type SampleUserOptions,
+} from './samples';
 export { goJson } from './go-json';
 
 /** The secret {@link invokeHandler} signs with; any value works since it also verifies with it. */
@@ -108,7 +116,12 @@ export async function invokeHandler(
   const lines: string[] = [];
   const logger = createJsonLogger({ level: 'debug', sink: (_level, line) => lines.push(line) });
   const config: RuntimeConfig = { ...readConfig({ MAX_EVENT_AGE_SECONDS: '0' }), ...options.config };
-  const secrets = new SecretStore({ source: staticSecretSource(KIT_SECRET, 'test-kit'), logger, ttlMs: config.secretCacheTtlMs, refreshIntervalMs: config.secretRefreshIntervalMs });
+  const secrets = new SecretStore({
+    source: staticSecretSource(KIT_SECRET, 'test-kit'),
+    logger,
+    ttlMs: config.secretCacheTtlMs,
+    refreshIntervalMs: config.secretRefreshIntervalMs,
+  });
   const handlers: HandlerSet =
     handler.kind === 'blocking' ? { blocking: new Map([[handler.event, handler]]) } : { nonBlocking: new Map([[handler.event, handler]]) };
   const app = createWebhookApp({ handlers, secrets, config, logger });

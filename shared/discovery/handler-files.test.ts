@@ -179,7 +179,9 @@ describe('findHandlerFiles: mistakes', () => {
     const error = problemOf();
 
     // Assess
-    expect(error.message).toContain('functions/non-blocking/user.signed_up.ts: "user.signed_up" is not an Authgear non-blocking event type');
+    expect(error.message).toContain(
+      'functions/non-blocking/user.signed_up.ts: "user.signed_up" is not an Authgear non-blocking event type',
+    );
   });
 
   it('tells to move a non-blocking event type found in the blocking folder', () => {
@@ -190,7 +192,9 @@ describe('findHandlerFiles: mistakes', () => {
     const error = problemOf();
 
     // Assess
-    expect(error.message).toContain('functions/blocking/user.created.ts: user.created is a non-blocking event; move the file to functions/non-blocking/');
+    expect(error.message).toContain(
+      'functions/blocking/user.created.ts: user.created is a non-blocking event; move the file to functions/non-blocking/',
+    );
   });
 
   it('tells to move a blocking event type found in the non-blocking folder', () => {
@@ -201,7 +205,9 @@ describe('findHandlerFiles: mistakes', () => {
     const error = problemOf();
 
     // Assess
-    expect(error.message).toContain('functions/non-blocking/user.pre_create.ts: user.pre_create is a blocking event; move the file to functions/blocking/');
+    expect(error.message).toContain(
+      'functions/non-blocking/user.pre_create.ts: user.pre_create is a blocking event; move the file to functions/blocking/',
+    );
   });
 
   it('refuses a .ts and a .js file for the same event, naming both', () => {
@@ -213,7 +219,9 @@ describe('findHandlerFiles: mistakes', () => {
     const error = problemOf();
 
     // Assess
-    expect(error.message).toMatch(/functions\/non-blocking\/user\.created\.(ts|js): functions\/non-blocking\/user\.created\.(ts|js) already handles user\.created; keep one file per event/);
+    expect(error.message).toMatch(
+      /functions\/non-blocking\/user\.created\.(ts|js): functions\/non-blocking\/user\.created\.(ts|js) already handles user\.created; keep one file per event/,
+    );
     expect(error.message).toContain('user.created.ts');
     expect(error.message).toContain('user.created.js');
   });
@@ -243,8 +251,16 @@ describe('loadHandlers', () => {
 
   it('imports each file and assembles the handlers it exports', async () => {
     // Prepare
-    put('blocking', 'user.pre_create.ts', `import { defineBlockingHandler } from ${JSON.stringify(handlerModule)};\nexport default defineBlockingHandler('user.pre_create', () => ({ is_allowed: true }));\n`);
-    put('non-blocking', 'user.created.ts', `import { defineNonBlockingHandler } from ${JSON.stringify(handlerModule)};\nexport default defineNonBlockingHandler('user.created', () => undefined);\n`);
+    put(
+      'blocking',
+      'user.pre_create.ts',
+      `import { defineBlockingHandler } from ${JSON.stringify(handlerModule)};\nexport default defineBlockingHandler('user.pre_create', () => ({ is_allowed: true }));\n`,
+    );
+    put(
+      'non-blocking',
+      'user.created.ts',
+      `import { defineNonBlockingHandler } from ${JSON.stringify(handlerModule)};\nexport default defineNonBlockingHandler('user.created', () => undefined);\n`,
+    );
     const files = findHandlerFiles(root);
 
     // Act
@@ -284,6 +300,8 @@ describe('loadHandlers', () => {
 
     // Assess
     expect(outcome).toBeInstanceOf(HandlerFileError);
-    expect((outcome as Error).message).toContain("functions/non-blocking/user.created.mjs: the default export must be defineNonBlockingHandler('user.created', …)");
+    expect((outcome as Error).message).toContain(
+      "functions/non-blocking/user.created.mjs: the default export must be defineNonBlockingHandler('user.created', …)",
+    );
   });
 });

@@ -7,7 +7,14 @@ import { writeLambdaEntry, type LambdaEntryKind } from './lambda-entry';
 const outDir = mkdtempSync(join(tmpdir(), 'lambda-entry-test-'));
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
-const files = [{ kind: 'blocking' as const, eventType: 'user.pre_create', path: '/repo/functions/blocking/user.pre_create.ts', file: 'functions/blocking/user.pre_create.ts' }];
+const files = [
+  {
+    kind: 'blocking' as const,
+    eventType: 'user.pre_create',
+    path: '/repo/functions/blocking/user.pre_create.ts',
+    file: 'functions/blocking/user.pre_create.ts',
+  },
+];
 
 describe('writeLambdaEntry', () => {
   it.each<[LambdaEntryKind, boolean]>([

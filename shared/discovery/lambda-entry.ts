@@ -37,7 +37,11 @@ export function writeLambdaEntry(options: {
   return entry;
 }
 
-function entrySource(options: { readonly projectRoot: string; readonly serve: LambdaEntryKind; readonly files: readonly HandlerFile[] }): string {
+function entrySource(options: {
+  readonly projectRoot: string;
+  readonly serve: LambdaEntryKind;
+  readonly files: readonly HandlerFile[];
+}): string {
   const { projectRoot, serve, files } = options;
   const adapter = (name: string): string => JSON.stringify(join(projectRoot, 'shared', 'adapters', name));
   const header = '// Generated at synth time from the files in functions/. Do not edit.';
@@ -47,7 +51,10 @@ function entrySource(options: { readonly projectRoot: string; readonly serve: La
   const imports = files.map((f, i) => `import h${i} from ${JSON.stringify(f.path)};`);
   const modules = [
     '  modules: [',
-    ...files.map((f, i) => `    { file: ${JSON.stringify(f.file)}, kind: ${JSON.stringify(f.kind)}, eventType: ${JSON.stringify(f.eventType)}, exported: h${i} },`),
+    ...files.map(
+      (f, i) =>
+        `    { file: ${JSON.stringify(f.file)}, kind: ${JSON.stringify(f.kind)}, eventType: ${JSON.stringify(f.eventType)}, exported: h${i} },`,
+    ),
     '  ],',
   ];
   switch (serve) {
@@ -62,7 +69,16 @@ function entrySource(options: { readonly projectRoot: string; readonly serve: La
         '',
       ].join('\n');
     case 'worker':
-      return [header, `import { createSqsWorkerHandler } from ${adapter('sqs-worker.ts')};`, ...imports, '', 'export const handler = createSqsWorkerHandler({', ...modules, '});', ''].join('\n');
+      return [
+        header,
+        `import { createSqsWorkerHandler } from ${adapter('sqs-worker.ts')};`,
+        ...imports,
+        '',
+        'export const handler = createSqsWorkerHandler({',
+        ...modules,
+        '});',
+        '',
+      ].join('\n');
     default:
       return [
         header,

@@ -15,7 +15,10 @@ export interface DeliveryRecord {
   readonly id: number;
   /** Epoch ms when the request reached the core. */
   readonly receivedAt: number;
-  readonly source: { readonly kind: 'http' } | { readonly kind: 'sample' } | { readonly kind: 'replay'; readonly of: number; readonly fresh: boolean };
+  readonly source:
+    | { readonly kind: 'http' }
+    | { readonly kind: 'sample' }
+    | { readonly kind: 'replay'; readonly of: number; readonly fresh: boolean };
   readonly method: string;
   readonly path: string;
   /** Header lines in the order and case they arrived. */
@@ -103,17 +106,24 @@ export function summarise(record: DeliveryRecord): DeliverySummary {
   const reason = typeof core?.reason === 'string' ? core.reason : undefined;
   let signature = 'valid';
   if (reason?.startsWith('signature_')) signature = reason.slice('signature_'.length).replace('header_duplicated', 'duplicated');
-  else if ((reason && NOT_CHECKED_REASONS.has(reason)) || core === undefined || core.outcome === 'internal_error') signature = 'not checked';
+  else if ((reason && NOT_CHECKED_REASONS.has(reason)) || core === undefined || core.outcome === 'internal_error')
+    signature = 'not checked';
 
   const claimed = claimedEvent(record.body);
   const verifiedType = typeof core?.event_type === 'string' ? core.event_type : undefined;
   const type = verifiedType ?? (claimed.type ? `${claimed.type} (unverified)` : record.path);
-  const later = record.lines.slice(record.linesAtAnswer).filter((line) => typeof line.outcome === 'string').map((line) => String(line.outcome));
+  const later = record.lines
+    .slice(record.linesAtAnswer)
+    .filter((line) => typeof line.outcome === 'string')
+    .map((line) => String(line.outcome));
   // The local queue drops a second copy of an event id within 5 minutes, as SQS FIFO does.
   const dropped = answerLines.some((line) => line.reason === 'duplicate_enqueue') ? ['duplicate dropped'] : [];
   const outcomes = [core ? String(core.outcome) : 'unknown', ...dropped, ...later];
   const violations = Array.isArray(core?.violations) ? (core.violations as { path: string; rule: string }[]) : [];
-  const error = typeof core?.error_message === 'string' ? `${typeof core.error_name === 'string' ? `${core.error_name}: ` : ''}${core.error_message}` : undefined;
+  const error =
+    typeof core?.error_message === 'string'
+      ? `${typeof core.error_name === 'string' ? `${core.error_name}: ` : ''}${core.error_message}`
+      : undefined;
   return {
     type,
     eventId: typeof core?.event_id === 'string' ? core.event_id : claimed.id,
@@ -156,13 +166,18 @@ export function renderDelivery(record: DeliveryRecord, redact: (text: string) =>
         : 'HTTP';
   const requestHead = [`${record.method} ${record.path}`, ...record.rawHeaders.map(([name, value]) => `${name}: ${value}`)].join('\n');
   const bodyText = record.bodyTooLarge ? '(refused as too large; not kept)' : truncate(utf8.decode(record.body));
-  const responseHead = [`HTTP ${record.status}`, ...Object.entries(record.responseHeaders).map(([name, value]) => `${name}: ${value}`)].join('\n');
+  const responseHead = [
+    `HTTP ${record.status}`,
+    ...Object.entries(record.responseHeaders).map(([name, value]) => `${name}: ${value}`),
+  ].join('\n');
   const replayable = !record.bodyTooLarge && record.method === 'POST';
 
   const outcomeDetails: string[] = [];
   if (s.message) outcomeDetails.push(`<p>${e(s.message)}${s.reason ? ` <code>${e(s.reason)}</code>` : ''}</p>`);
   if (s.violations.length > 0) {
-    outcomeDetails.push(`<ul class="violations">${s.violations.map((v) => `<li><code>${e(v.path || '(response)')}</code> ${e(v.rule)}</li>`).join('')}</ul>`);
+    outcomeDetails.push(
+      `<ul class="violations">${s.violations.map((v) => `<li><code>${e(v.path || '(response)')}</code> ${e(v.rule)}</li>`).join('')}</ul>`,
+    );
   }
   if (s.error) outcomeDetails.push(`<p class="error">${e(s.error)}</p>`);
 
@@ -201,7 +216,10 @@ export function renderInspectorPage(model: PageModel): string {
       .join('');
   const blocking = SAMPLE_EVENT_TYPES.filter((t) => isBlockingEventType(t));
   const nonBlocking = SAMPLE_EVENT_TYPES.filter((t) => !isBlockingEventType(t));
-  const rows = [...model.deliveries].reverse().map((record) => renderDelivery(record, model.redact)).join('\n');
+  const rows = [...model.deliveries]
+    .reverse()
+    .map((record) => renderDelivery(record, model.redact))
+    .join('\n');
   const age = model.maxEventAgeSeconds;
 
   return `<!doctype html>
@@ -244,7 +262,9 @@ ${rows}
 }
 
 function truncate(text: string): string {
-  return text.length > MAX_BODY_SHOWN ? `${text.slice(0, MAX_BODY_SHOWN)}\n… (${text.length - MAX_BODY_SHOWN} more characters not shown)` : text;
+  return text.length > MAX_BODY_SHOWN
+    ? `${text.slice(0, MAX_BODY_SHOWN)}\n… (${text.length - MAX_BODY_SHOWN} more characters not shown)`
+    : text;
 }
 
 function clock(epochMs: number): string {

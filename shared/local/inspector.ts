@@ -18,7 +18,15 @@ import { describeError, type LogFields, type Logger } from '../core/logger';
 import { signBody, type HeaderBag } from '../core/verify';
 import { goJson } from '../devtools/go-json';
 import { isSampleEventType, sampleBody } from '../devtools/samples';
-import { INSPECTOR_PATH, INSPECTOR_REQUEST_HEADER, renderDelivery, renderInspectorPage, summarise, type DeliveryRecord, type LogLine } from './inspector-page';
+import {
+  INSPECTOR_PATH,
+  INSPECTOR_REQUEST_HEADER,
+  renderDelivery,
+  renderInspectorPage,
+  summarise,
+  type DeliveryRecord,
+  type LogLine,
+} from './inspector-page';
 
 export { INSPECTOR_PATH } from './inspector-page';
 
@@ -80,7 +88,14 @@ export function createInspector(options: InspectorOptions): Inspector {
   const max = options.maxDeliveries ?? 200;
   let inner: WebhookApp | undefined;
 
-  function record(request: WebhookRequest, meta: RequestScope, result: { status: number; headers: Readonly<Record<string, string>>; body: string }, receivedAt: number, latencyMs: number, lines: LogLine[]): DeliveryRecord {
+  function record(
+    request: WebhookRequest,
+    meta: RequestScope,
+    result: { status: number; headers: Readonly<Record<string, string>>; body: string },
+    receivedAt: number,
+    latencyMs: number,
+    lines: LogLine[],
+  ): DeliveryRecord {
     const entry: DeliveryRecord = {
       id: nextId++,
       receivedAt,
@@ -89,7 +104,9 @@ export function createInspector(options: InspectorOptions): Inspector {
       path: request.path,
       rawHeaders: meta.rawHeaders ? pairs(meta.rawHeaders) : headerPairs(request.headers),
       headers: request.headers,
-      body: request.bodyTooLarge ? new Uint8Array(0) : Uint8Array.from(typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : request.body),
+      body: request.bodyTooLarge
+        ? new Uint8Array(0)
+        : Uint8Array.from(typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : request.body),
       bodyTooLarge: request.bodyTooLarge === true,
       status: result.status,
       responseHeaders: result.headers,
@@ -137,10 +154,22 @@ export function createInspector(options: InspectorOptions): Inspector {
       }
     };
     return {
-      debug: (msg, fields) => (file('debug', msg, fields), logger.debug(msg, fields)),
-      info: (msg, fields) => (file('info', msg, fields), logger.info(msg, fields)),
-      warn: (msg, fields) => (file('warn', msg, fields), logger.warn(msg, fields)),
-      error: (msg, fields) => (file('error', msg, fields), logger.error(msg, fields)),
+      debug: (msg, fields) => {
+        file('debug', msg, fields);
+        logger.debug(msg, fields);
+      },
+      info: (msg, fields) => {
+        file('info', msg, fields);
+        logger.info(msg, fields);
+      },
+      warn: (msg, fields) => {
+        file('warn', msg, fields);
+        logger.warn(msg, fields);
+      },
+      error: (msg, fields) => {
+        file('error', msg, fields);
+        logger.error(msg, fields);
+      },
     };
   };
 
@@ -198,7 +227,8 @@ export function createInspector(options: InspectorOptions): Inspector {
         throw new InspectorError(400, `delivery #${original.id} is not JSON; only an exact replay is possible`);
       }
       const context = isRecord(event) ? event.context : undefined;
-      if (!isRecord(context)) throw new InspectorError(400, `delivery #${original.id} has no context to stamp; only an exact replay is possible`);
+      if (!isRecord(context))
+        throw new InspectorError(400, `delivery #${original.id} has no context to stamp; only an exact replay is possible`);
       context.timestamp = Math.floor(Date.now() / 1000);
       const text = goJson(event);
       body = Buffer.from(text, 'utf8');
@@ -210,7 +240,8 @@ export function createInspector(options: InspectorOptions): Inspector {
 
   async function sendSample(input: Record<string, unknown>): Promise<string> {
     const type = input.type;
-    if (typeof type !== 'string' || !isSampleEventType(type)) throw new InspectorError(400, `"${String(type)}" is not an event type Authgear sends to webhooks`);
+    if (typeof type !== 'string' || !isSampleEventType(type))
+      throw new InspectorError(400, `"${String(type)}" is not an event type Authgear sends to webhooks`);
     const email = typeof input.email === 'string' && input.email.trim() !== '' ? input.email.trim() : undefined;
     const body = sampleBody(type, email === undefined ? {} : { email });
     const headers: HeaderBag = {
@@ -225,17 +256,32 @@ export function createInspector(options: InspectorOptions): Inspector {
 
   async function serveInspector(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (!isLocalRequest(req)) {
-      return send(res, 403, 'text/plain; charset=utf-8', 'The inspector answers only requests made on this machine (loopback address and Host, no proxy or tunnel). Open it at http://localhost:<port>/_inspector.\n');
+      return send(
+        res,
+        403,
+        'text/plain; charset=utf-8',
+        'The inspector answers only requests made on this machine (loopback address and Host, no proxy or tunnel). Open it at http://localhost:<port>/_inspector.\n',
+      );
     }
     const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
     if (req.method === 'GET' && (path === INSPECTOR_PATH || path === `${INSPECTOR_PATH}/`)) {
       const nonce = randomBytes(16).toString('base64');
-      const html = renderInspectorPage({ deliveries: records, version, servedBlocking: servedBlocking(), maxEventAgeSeconds: options.maxEventAgeSeconds, nonce, redact: await redactor() });
+      const html = renderInspectorPage({
+        deliveries: records,
+        version,
+        servedBlocking: servedBlocking(),
+        maxEventAgeSeconds: options.maxEventAgeSeconds,
+        nonce,
+        redact: await redactor(),
+      });
       return send(res, 200, 'text/html; charset=utf-8', html, {
         'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src data:; form-action 'none'; base-uri 'none'; frame-ancestors 'none'`,
       });
     }
-    if (!isApiCall(req)) return sendJson(res, 403, { error: `inspector API calls need the ${INSPECTOR_REQUEST_HEADER} header and must come from the inspector page` });
+    if (!isApiCall(req))
+      return sendJson(res, 403, {
+        error: `inspector API calls need the ${INSPECTOR_REQUEST_HEADER} header and must come from the inspector page`,
+      });
     try {
       if (req.method === 'GET' && path === `${INSPECTOR_PATH}/api/rows`) {
         const since = Number(query.get('since') ?? 0);
@@ -243,8 +289,10 @@ export function createInspector(options: InspectorOptions): Inspector {
         const rows = records.filter((r) => (changedAt.get(r.id) ?? 0) > since).map((r) => ({ id: r.id, html: renderDelivery(r, redact) }));
         return sendJson(res, 200, { version, rows });
       }
-      if (req.method === 'POST' && path === `${INSPECTOR_PATH}/api/replay`) return sendJson(res, 200, { message: await replay(await readJson(req)) });
-      if (req.method === 'POST' && path === `${INSPECTOR_PATH}/api/send`) return sendJson(res, 200, { message: await sendSample(await readJson(req)) });
+      if (req.method === 'POST' && path === `${INSPECTOR_PATH}/api/replay`)
+        return sendJson(res, 200, { message: await replay(await readJson(req)) });
+      if (req.method === 'POST' && path === `${INSPECTOR_PATH}/api/send`)
+        return sendJson(res, 200, { message: await sendSample(await readJson(req)) });
       return sendJson(res, 404, { error: `no inspector endpoint ${req.method ?? ''} ${path}` });
     } catch (error) {
       if (error instanceof InspectorError) return sendJson(res, error.status, { error: error.message });
@@ -253,17 +301,19 @@ export function createInspector(options: InspectorOptions): Inspector {
     }
   }
 
-  const wrapListener = (listener: NodeListener): NodeListener => (req, res) => {
-    const path = (req.url ?? '').split(/[?#]/)[0] ?? '';
-    if (path === INSPECTOR_PATH || path.startsWith(`${INSPECTOR_PATH}/`)) {
-      serveInspector(req, res, path).catch(() => {
-        if (!res.headersSent) sendJson(res, 500, { error: 'the inspector failed' });
-        else res.destroy();
-      });
-      return;
-    }
-    scope.run({ rawHeaders: req.rawHeaders }, () => listener(req, res));
-  };
+  const wrapListener =
+    (listener: NodeListener): NodeListener =>
+    (req, res) => {
+      const path = (req.url ?? '').split(/[?#]/)[0] ?? '';
+      if (path === INSPECTOR_PATH || path.startsWith(`${INSPECTOR_PATH}/`)) {
+        serveInspector(req, res, path).catch(() => {
+          if (!res.headersSent) sendJson(res, 500, { error: 'the inspector failed' });
+          else res.destroy();
+        });
+        return;
+      }
+      scope.run({ rawHeaders: req.rawHeaders }, () => listener(req, res));
+    };
 
   return { wrapApp, wrapLogger, wrapListener, deliveries: () => records.slice() };
 }

@@ -20,7 +20,11 @@ async function main(): Promise<void> {
   const server = await startLocalServer({ projectRoot, port: readPort(env.PORT), env });
   process.stdout.write(describe(server));
   // Lets `npm run send` find this server (and a generated secret) without asking.
-  const stateProblem = writeLocalState(projectRoot, { url: server.url, pid: process.pid, ...('value' in server.secret && server.secret.generated ? { secret: server.secret.value } : {}) });
+  const stateProblem = writeLocalState(projectRoot, {
+    url: server.url,
+    pid: process.pid,
+    ...('value' in server.secret && server.secret.generated ? { secret: server.secret.value } : {}),
+  });
   if (stateProblem) process.stderr.write(`note: ${stateProblem}; npm run send then needs --url and --secret\n`);
 
   let stopping = false;
@@ -73,7 +77,15 @@ function describe(server: LocalServer): string {
     `Non-blocking events are queued, then handled in the background, as when deployed: a failing handler is retried`,
     `  ${schedule.maxAttempts - 1} times over ${schedule.windowMinutes} minutes (RETRY_WINDOW_MINUTES), here ${speedup} times faster (LOCAL_RETRY_SPEEDUP), then dead-lettered.`,
   );
-  lines.push('', 'Hook configuration for authgear.yaml (local URLs):', '', server.hookYaml.trimEnd(), '', 'Press Ctrl+C to stop. Request logs follow, one JSON line per request.', '');
+  lines.push(
+    '',
+    'Hook configuration for authgear.yaml (local URLs):',
+    '',
+    server.hookYaml.trimEnd(),
+    '',
+    'Press Ctrl+C to stop. Request logs follow, one JSON line per request.',
+    '',
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -81,6 +93,9 @@ main().catch((error: unknown) => {
   if (error instanceof HandlerFileError || error instanceof ConfigError || error instanceof PortInUseError) {
     process.stderr.write(`${error.message}\n`, () => process.exit(1));
   } else {
-    process.stderr.write(`Could not start the local server: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`, () => process.exit(1));
+    process.stderr.write(
+      `Could not start the local server: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      () => process.exit(1),
+    );
   }
 });

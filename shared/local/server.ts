@@ -92,9 +92,17 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   void secrets.prime();
 
   // Non-blocking events go through a queue with the deployed retry schedule, as in the stack.
-  const queue = createLocalQueue({ handlers, config, logger, schedule: retrySchedule(readRetryWindowMinutes(env)), speedup: readLocalRetrySpeedup(env) });
+  const queue = createLocalQueue({
+    handlers,
+    config,
+    logger,
+    schedule: retrySchedule(readRetryWindowMinutes(env)),
+    speedup: readLocalRetrySpeedup(env),
+  });
   const app = createWebhookApp({ handlers, secrets, config, logger, nonBlockingQueue: queue });
-  const server = createServer(inspector.wrapListener(createNodeListener(inspector.wrapApp(app), { maxBodyBytes: config.maxBodyBytes, logger })));
+  const server = createServer(
+    inspector.wrapListener(createNodeListener(inspector.wrapApp(app), { maxBodyBytes: config.maxBodyBytes, logger })),
+  );
   await listen(server, options.port, host);
   const port = (server.address() as AddressInfo).port;
 
@@ -160,7 +168,9 @@ function listen(server: ReturnType<typeof createServer>, port: number, host: str
 function listenError(error: NodeJS.ErrnoException, port: number, host: string): Error {
   switch (error.code) {
     case 'EADDRINUSE':
-      return new PortInUseError(`Port ${port} is already in use. Stop the other process or start with PORT=${port === 65_535 ? port - 1 : port + 1} npm start.`);
+      return new PortInUseError(
+        `Port ${port} is already in use. Stop the other process or start with PORT=${port === 65_535 ? port - 1 : port + 1} npm start.`,
+      );
     case 'EACCES':
       return new ConfigError(`Port ${port} needs privileges this user does not have. Start with PORT=3000 npm start.`);
     case 'EADDRNOTAVAIL':

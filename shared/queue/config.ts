@@ -26,7 +26,13 @@ type Env = Readonly<Record<string, string | undefined>>;
  * ```
  */
 export function readRetryWindowMinutes(env: Env): number {
-  return integer(env, QUEUE_ENV.retryWindowMinutes, RETRY_DEFAULTS.windowMinutes, RETRY_DEFAULTS.minWindowMinutes, RETRY_DEFAULTS.maxWindowMinutes);
+  return integer(
+    env,
+    QUEUE_ENV.retryWindowMinutes,
+    RETRY_DEFAULTS.windowMinutes,
+    RETRY_DEFAULTS.minWindowMinutes,
+    RETRY_DEFAULTS.maxWindowMinutes,
+  );
 }
 
 /**
@@ -53,8 +59,14 @@ export function readLocalRetrySpeedup(env: Env): number {
  */
 export function readQueueUrl(env: Env): string {
   const raw = env[QUEUE_ENV.queueUrl]?.trim();
-  if (!raw) throw new ConfigError(`${QUEUE_ENV.queueUrl} is not set: it must be the URL of the SQS queue of non-blocking events (the stack sets it)`);
-  if (!/^https?:\/\/[^/]+\/.+/.test(raw)) throw new ConfigError(`${QUEUE_ENV.queueUrl} must be an SQS queue URL such as https://sqs.<region>.amazonaws.com/<account>/<name> (got "${raw}")`);
+  if (!raw)
+    throw new ConfigError(
+      `${QUEUE_ENV.queueUrl} is not set: it must be the URL of the SQS queue of non-blocking events (the stack sets it)`,
+    );
+  if (!/^https?:\/\/[^/]+\/.+/.test(raw))
+    throw new ConfigError(
+      `${QUEUE_ENV.queueUrl} must be an SQS queue URL such as https://sqs.<region>.amazonaws.com/<account>/<name> (got "${raw}")`,
+    );
   return raw;
 }
 
@@ -62,6 +74,7 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return fallback;
   const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${env[name]}")`);
+  if (!Number.isSafeInteger(value) || value < min || value > max)
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${env[name]}")`);
   return value;
 }

@@ -10,7 +10,13 @@ import { retrySchedule } from './retry';
 const FAST = 30_000;
 
 function event(id: string): { event: EventEnvelope; raw: Uint8Array } {
-  const body = JSON.stringify({ id, seq: 1, type: 'user.created', payload: { user: { id: 'u1' }, identities: [] }, context: { timestamp: 1, user_id: 'u1' } });
+  const body = JSON.stringify({
+    id,
+    seq: 1,
+    type: 'user.created',
+    payload: { user: { id: 'u1' }, identities: [] },
+    context: { timestamp: 1, user_id: 'u1' },
+  });
   return { event: JSON.parse(body) as EventEnvelope, raw: Buffer.from(body) };
 }
 
@@ -92,7 +98,15 @@ describe('createLocalQueue', () => {
     await queue.idle();
 
     // Assess
-    expect(dead).toEqual([{ eventId: '000000000000a003', eventType: 'user.created', body: Buffer.from(raw).toString('utf8'), attempts: 8, deadLetteredAt: expect.any(Number) }]);
+    expect(dead).toEqual([
+      {
+        eventId: '000000000000a003',
+        eventType: 'user.created',
+        body: Buffer.from(raw).toString('utf8'),
+        attempts: 8,
+        deadLetteredAt: expect.any(Number),
+      },
+    ]);
     expect(lines.filter((l) => l.outcome === 'dead_lettered')).toHaveLength(1);
     expect(redriven).toBe(1);
     expect(calls).toBe(9);
@@ -104,7 +118,10 @@ describe('createLocalQueue', () => {
     // Prepare
     let now = 1_000_000;
     let calls = 0;
-    const { queue } = localQueue(defineNonBlockingHandler('user.created', () => void (calls += 1)), { now: () => now });
+    const { queue } = localQueue(
+      defineNonBlockingHandler('user.created', () => void (calls += 1)),
+      { now: () => now },
+    );
     const { event: e, raw } = event('000000000000a004');
 
     // Act

@@ -128,7 +128,13 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
       pending.delete(entry);
     } else if (result.permanent || localDelay === undefined) {
       pending.delete(entry);
-      deadLetters.push({ eventId: entry.eventId, eventType: entry.eventType, body: entry.body, attempts: entry.attempts, deadLetteredAt: now() });
+      deadLetters.push({
+        eventId: entry.eventId,
+        eventType: entry.eventType,
+        body: entry.body,
+        attempts: entry.attempts,
+        deadLetteredAt: now(),
+      });
     } else {
       scheduleAttempt(entry, localDelay);
     }
@@ -183,7 +189,11 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
       const dropped = pending.size;
       for (const entry of pending) if (entry.timer) clearTimeout(entry.timer);
       pending.clear();
-      if (dropped > 0) logger.warn('local queue stopped with events still pending; they are dropped (the local queue lives in memory)', { dropped, queue: 'local' });
+      if (dropped > 0)
+        logger.warn('local queue stopped with events still pending; they are dropped (the local queue lives in memory)', {
+          dropped,
+          queue: 'local',
+        });
       settleIfIdle();
       return dropped;
     },

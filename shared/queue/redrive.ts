@@ -84,11 +84,15 @@ export async function redrive(options: RedriveOptions): Promise<RedriveReport> {
   let failed = 0;
 
   const attributes = await client.send(
-    new GetQueueAttributesCommand({ QueueUrl: options.deadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: options.deadLetterQueueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
   );
   const inFlight = Number(attributes.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
   print(`Dead-letter queue ${options.deadLetterQueueUrl}: about ${attributes.Attributes?.ApproximateNumberOfMessages ?? '?'} events`);
-  if (inFlight > 0) print(`  note: ${inFlight} more are being read by someone else right now (another redrive, the console) and are not seen by this run`);
+  if (inFlight > 0)
+    print(`  note: ${inFlight} more are being read by someone else right now (another redrive, the console) and are not seen by this run`);
 
   try {
     while (events.length < limit) {
@@ -148,7 +152,8 @@ export async function redrive(options: RedriveOptions): Promise<RedriveReport> {
     print(`${moved} of ${parseable} events moved to ${options.queueUrl} (${byType}); each gets a fresh retry window.`);
     if (failed > 0) print(`${failed} could not be moved and stay in the dead-letter queue; run the command again.`);
   }
-  if (unparseable > 0) print(`${unparseable} messages are not Authgear events and stay in the dead-letter queue; delete them in the SQS console.`);
+  if (unparseable > 0)
+    print(`${unparseable} messages are not Authgear events and stay in the dead-letter queue; delete them in the SQS console.`);
   return { events, moved, unparseable, failed };
 
   /** Send, then delete: a failure in between leaves a copy in each queue, never in none. */
@@ -170,7 +175,9 @@ export async function redrive(options: RedriveOptions): Promise<RedriveReport> {
     try {
       await client.send(new DeleteMessageCommand({ QueueUrl: options.deadLetterQueueUrl, ReceiptHandle: message.ReceiptHandle ?? '' }));
     } catch (error) {
-      print(`  warning ${eventId}: queued again, but not deleted from the dead-letter queue (${describe(error)}); a later redrive would process it twice, so delete it there`);
+      print(
+        `  warning ${eventId}: queued again, but not deleted from the dead-letter queue (${describe(error)}); a later redrive would process it twice, so delete it there`,
+      );
     }
     return true;
   }

@@ -44,8 +44,14 @@ export interface RetrySchedule {
  * ```
  */
 export function retrySchedule(windowMinutes: number = RETRY_DEFAULTS.windowMinutes): RetrySchedule {
-  if (!Number.isInteger(windowMinutes) || windowMinutes < RETRY_DEFAULTS.minWindowMinutes || windowMinutes > RETRY_DEFAULTS.maxWindowMinutes) {
-    throw new RangeError(`the retry window must be an integer from ${RETRY_DEFAULTS.minWindowMinutes} to ${RETRY_DEFAULTS.maxWindowMinutes} minutes (got ${windowMinutes})`);
+  if (
+    !Number.isInteger(windowMinutes) ||
+    windowMinutes < RETRY_DEFAULTS.minWindowMinutes ||
+    windowMinutes > RETRY_DEFAULTS.maxWindowMinutes
+  ) {
+    throw new RangeError(
+      `the retry window must be an integer from ${RETRY_DEFAULTS.minWindowMinutes} to ${RETRY_DEFAULTS.maxWindowMinutes} minutes (got ${windowMinutes})`,
+    );
   }
   const windowMs = windowMinutes * 60_000;
   const delaysMs: number[] = [];

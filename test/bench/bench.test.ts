@@ -34,7 +34,12 @@ describe('warm contenders', () => {
 
   it('floor, ours (with and without the log line) and peer each accept the signed event and call their handler', async () => {
     // Prepare
-    const contenders = [floorContender(event), await oursContender(event), await oursContender(event, BENCH_SECRET, false), peerContender(event)];
+    const contenders = [
+      floorContender(event),
+      await oursContender(event),
+      await oursContender(event, BENCH_SECRET, false),
+      peerContender(event),
+    ];
 
     // Act
     const checks = contenders.map((c) => c.check());
@@ -98,7 +103,9 @@ describe('cold floor script', () => {
       // Assess
       expect(run.reports[0]).toMatchObject({ ok: true, response: { statusCode: 200 } });
       expect(fake.calls).toHaveLength(1);
-      expect(fake.calls[0]?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIA\w+\/\d{8}\/us-east-1\/secretsmanager\/aws4_request, SignedHeaders=/);
+      expect(fake.calls[0]?.headers.authorization).toMatch(
+        /^AWS4-HMAC-SHA256 Credential=AKIA\w+\/\d{8}\/us-east-1\/secretsmanager\/aws4_request, SignedHeaders=/,
+      );
     } finally {
       await fake.close();
     }

@@ -67,7 +67,13 @@ export function synthBundles(projectRoot: string, outdir: string): { readonly bu
   const template = assembly.getStackArtifact(stack.artifactId).template as { Resources: Record<string, TemplateFunction> };
   const known = stack as unknown as Record<string, unknown>;
   const kindOf = (fn: NodejsFunction): BundleKind =>
-    fn === known.blockingFunction ? 'blocking' : fn === known.nonBlockingFunction ? 'non-blocking' : fn === known.workerFunction ? 'worker' : 'other';
+    fn === known.blockingFunction
+      ? 'blocking'
+      : fn === known.nonBlockingFunction
+        ? 'non-blocking'
+        : fn === known.workerFunction
+          ? 'worker'
+          : 'other';
   const blockingFiles = findHandlerFiles(projectRoot).blocking;
 
   const bundles: DeployedBundle[] = [];
@@ -134,7 +140,21 @@ export function freshSignedBody(type: string, secret = BENCH_SECRET): { readonly
   const vector = VECTORS.find((v) => v.type === type);
   const event = vector
     ? (JSON.parse(vector.body) as { context: { timestamp: number } })
-    : { id: '000000000000be01', seq: 1, type, payload: {}, context: { timestamp: 0, user_id: null, triggered_by: 'user', audit_context: {}, preferred_languages: [], language: 'en', geo_location_code: null } };
+    : {
+        id: '000000000000be01',
+        seq: 1,
+        type,
+        payload: {},
+        context: {
+          timestamp: 0,
+          user_id: null,
+          triggered_by: 'user',
+          audit_context: {},
+          preferred_languages: [],
+          language: 'en',
+          geo_location_code: null,
+        },
+      };
   event.context.timestamp = Math.floor(Date.now() / 1000);
   const body = goJson(event);
   return { body, signature: signBody(body, secret) };
@@ -228,7 +248,11 @@ export interface ProcessRun {
  * Starts `node <args>` with exactly `env`, times it from spawn to its first fd-3 report (or to its
  * exit), and collects every report until it exits.
  */
-export function runNode(args: readonly string[], env: Readonly<Record<string, string>>, options: { readonly untilExit?: boolean; readonly timeoutMs?: number } = {}): Promise<ProcessRun> {
+export function runNode(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  options: { readonly untilExit?: boolean; readonly timeoutMs?: number } = {},
+): Promise<ProcessRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     let firstAt: number | undefined;
@@ -337,7 +361,9 @@ export function stackEsbuildOptions(projectRoot: string): BuildOptions {
     minify: true,
     sourcemap: true,
     sourcesContent: false,
-    banner: { js: "import { createRequire as __authgearCreateRequire } from 'node:module'; const require = __authgearCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __authgearCreateRequire } from 'node:module'; const require = __authgearCreateRequire(import.meta.url);",
+    },
     alias: {
       '@aws-sdk/credential-provider-node': join(projectRoot, 'shared', 'adapters', 'lambda-credentials.ts'),
       '@smithy/core/event-streams': join(projectRoot, 'shared', 'adapters', 'lambda-event-streams.ts'),
@@ -362,7 +388,13 @@ export async function buildVariant(options: {
   readonly overrides?: BuildOptions;
   readonly plugins?: Plugin[];
 }): Promise<string> {
-  await build({ ...stackEsbuildOptions(options.projectRoot), ...options.overrides, entryPoints: [options.entry], outfile: options.outfile, plugins: options.plugins ?? [] });
+  await build({
+    ...stackEsbuildOptions(options.projectRoot),
+    ...options.overrides,
+    entryPoints: [options.entry],
+    outfile: options.outfile,
+    plugins: options.plugins ?? [],
+  });
   return options.outfile;
 }
 

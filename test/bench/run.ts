@@ -35,7 +35,6 @@ import { formatSummary } from './stats';
 import type { BreakdownItem, WarmOptions, WarmResult } from './warm';
 import { REPO_ROOT } from '../support/paths';
 
-
 const QUICK = process.argv.includes('--quick');
 const OUT_DIR = (() => {
   const i = process.argv.indexOf('--out');
@@ -102,7 +101,13 @@ interface Prepared {
   readonly describe: (run: ProcessRun) => string;
 }
 
-function prepare(bundle: DeployedBundle, work: string, fakeSm: FakeSecretsManager, fakeSqs: FakeSqs, queue: { url: string; arn: string }): Prepared {
+function prepare(
+  bundle: DeployedBundle,
+  work: string,
+  fakeSm: FakeSecretsManager,
+  fakeSqs: FakeSqs,
+  queue: { url: string; arn: string },
+): Prepared {
   const env: Record<string, string> = { ...lambdaEnv(fakeSm, bundle.name, bundle.dir), ...bundle.env };
   if (nodeMajor < 22) env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   for (const name of bundle.deployTimeEnv) {
@@ -111,7 +116,8 @@ function prepare(bundle: DeployedBundle, work: string, fakeSm: FakeSecretsManage
     else if (/QUEUE_ARN$/.test(name)) env[name] = queue.arn;
     else env[name] = `bench-placeholder-${name.toLowerCase()}`;
   }
-  if (bundle.kind === 'non-blocking' || bundle.kind === 'worker') Object.assign(env, { AWS_ENDPOINT_URL_SQS: fakeSqs.env().AWS_ENDPOINT_URL_SQS! });
+  if (bundle.kind === 'non-blocking' || bundle.kind === 'worker')
+    Object.assign(env, { AWS_ENDPOINT_URL_SQS: fakeSqs.env().AWS_ENDPOINT_URL_SQS! });
 
   const eventFile = join(work, `${bundle.name}.event.json`);
   const created = freshSignedBody('user.created', BENCH_SECRET);
@@ -160,7 +166,12 @@ async function main(): Promise<void> {
     // ------------------------------------------------------------------ warm
     log('warm overhead (bundled like the functions, clean child process)…');
     const warmEntry = join(work, 'warm', 'warm.mjs');
-    await build({ ...stackEsbuildOptions(REPO_ROOT), sourcemap: false, entryPoints: [join(REPO_ROOT, 'test', 'bench', 'warm-child.ts')], outfile: warmEntry });
+    await build({
+      ...stackEsbuildOptions(REPO_ROOT),
+      sourcemap: false,
+      entryPoints: [join(REPO_ROOT, 'test', 'bench', 'warm-child.ts')],
+      outfile: warmEntry,
+    });
     const warmRun = await runNode([warmEntry, JSON.stringify(WARM)], { PATH: process.env.PATH ?? '' }, { timeoutMs: 120_000 });
     const warmReport = warmRun.reports[0] as unknown as { results?: WarmResult[]; breakdown?: BreakdownItem[] } | undefined;
     if (!warmReport?.results || !warmReport.breakdown) throw new Error(`warm child failed:\n${warmRun.output}`);
@@ -170,7 +181,11 @@ async function main(): Promise<void> {
 
     // ------------------------------------------------------------------ synth
     log('cdk synth with bundling (own process)…');
-    const synthRun = await runNode(['--import', 'tsx', join(REPO_ROOT, 'test', 'bench', 'synth-child.ts'), join(work, 'cdk.out')], { PATH: process.env.PATH ?? '' }, { timeoutMs: 300_000 });
+    const synthRun = await runNode(
+      ['--import', 'tsx', join(REPO_ROOT, 'test', 'bench', 'synth-child.ts'), join(work, 'cdk.out')],
+      { PATH: process.env.PATH ?? '' },
+      { timeoutMs: 300_000 },
+    );
     const synthReport = synthRun.reports[0] as unknown as { bundles?: DeployedBundle[]; synthMs?: number } | undefined;
     if (!synthReport?.bundles) throw new Error(`synth failed:\n${synthRun.output}`);
     const { bundles, synthMs = 0 } = synthReport as { bundles: DeployedBundle[]; synthMs: number };
@@ -197,7 +212,8 @@ async function main(): Promise<void> {
     const entry = join(REPO_ROOT, '.build', 'entries', 'blocking.ts');
     const variantsBuiltLikeStack = await optionsMatchStack(REPO_ROOT, entry, blocking.bundle.file, join(work, 'same-as-stack'));
     results.variantsBuiltLikeStack = variantsBuiltLikeStack;
-    if (!variantsBuiltLikeStack) log('warning: stackEsbuildOptions() no longer gives the same bundle as the stack; the variants may be off');
+    if (!variantsBuiltLikeStack)
+      log('warning: stackEsbuildOptions() no longer gives the same bundle as the stack; the variants may be off');
     const stackAliases = stackEsbuildOptions(REPO_ROOT).alias ?? {};
     const onlyAlias = (name: string): Record<string, string> => (stackAliases[name] ? { [name]: stackAliases[name] } : {});
     const swap = (file: string) => [replaceSecretModule(REPO_ROOT, join(REPO_ROOT, 'test', 'bench', file))];
@@ -216,18 +232,33 @@ async function main(): Promise<void> {
       {
         name: 'lazy fetch (first request starts it)',
         what: 'SecretStore.prime() does nothing',
-        file: buildVariant({ projectRoot: REPO_ROOT, entry, outfile: join(variantDir('lazy'), 'index.mjs'), plugins: swap('lazy-secret.ts') }),
+        file: buildVariant({
+          projectRoot: REPO_ROOT,
+          entry,
+          outfile: join(variantDir('lazy'), 'index.mjs'),
+          plugins: swap('lazy-secret.ts'),
+        }),
       },
       { name: 'without --enable-source-maps', what: 'same bundle, NODE_OPTIONS unset', file: blocking.bundle.file, env: withoutSourceMaps },
       {
         name: 'SDK credential chain bundled',
         what: 'no credentials alias: SSO, ini, process, web identity, metadata providers bundled',
-        file: buildVariant({ projectRoot: REPO_ROOT, entry, outfile: join(variantDir('chain'), 'index.mjs'), overrides: { alias: onlyAlias('@smithy/core/event-streams') } }),
+        file: buildVariant({
+          projectRoot: REPO_ROOT,
+          entry,
+          outfile: join(variantDir('chain'), 'index.mjs'),
+          overrides: { alias: onlyAlias('@smithy/core/event-streams') },
+        }),
       },
       {
         name: 'SDK event streams bundled',
         what: 'no event-streams alias',
-        file: buildVariant({ projectRoot: REPO_ROOT, entry, outfile: join(variantDir('streams'), 'index.mjs'), overrides: { alias: onlyAlias('@aws-sdk/credential-provider-node') } }),
+        file: buildVariant({
+          projectRoot: REPO_ROOT,
+          entry,
+          outfile: join(variantDir('streams'), 'index.mjs'),
+          overrides: { alias: onlyAlias('@aws-sdk/credential-provider-node') },
+        }),
       },
       {
         name: 'no aliases (the bundling before this change)',
@@ -238,13 +269,32 @@ async function main(): Promise<void> {
         // CommonJS has no top-level await: compare it with the variant above.
         name: 'CommonJS (init only starts the fetch)',
         what: 'format cjs, loaded with require(), from the entry without `await handler.ready`',
-        file: buildVariant({ projectRoot: REPO_ROOT, entry: noAwaitEntry, outfile: join(variantDir('cjs'), 'index.js'), overrides: { format: 'cjs', banner: {} } }),
+        file: buildVariant({
+          projectRoot: REPO_ROOT,
+          entry: noAwaitEntry,
+          outfile: join(variantDir('cjs'), 'index.js'),
+          overrides: { format: 'cjs', banner: {} },
+        }),
       },
-      { name: 'not minified', what: 'minify off', file: buildVariant({ projectRoot: REPO_ROOT, entry, outfile: join(variantDir('plain'), 'index.mjs'), overrides: { minify: false } }) },
+      {
+        name: 'not minified',
+        what: 'minify off',
+        file: buildVariant({
+          projectRoot: REPO_ROOT,
+          entry,
+          outfile: join(variantDir('plain'), 'index.mjs'),
+          overrides: { minify: false },
+        }),
+      },
       {
         name: 'SDK not bundled (from node_modules)',
         what: "@aws-sdk/* and @smithy/* loaded from node_modules, as from the runtime's copy",
-        file: buildVariant({ projectRoot: REPO_ROOT, entry, outfile: join(externalDir, 'index.mjs'), overrides: { external: ['@aws-sdk/*', '@smithy/*', '@aws/*'], alias: {} } }),
+        file: buildVariant({
+          projectRoot: REPO_ROOT,
+          entry,
+          outfile: join(externalDir, 'index.mjs'),
+          overrides: { external: ['@aws-sdk/*', '@smithy/*', '@aws/*'], alias: {} },
+        }),
       },
     ];
     const variants = await Promise.all(variantSpecs.map(async (v) => ({ ...v, file: await v.file, env: v.env ?? blocking.env })));
@@ -267,7 +317,11 @@ async function main(): Promise<void> {
             {
               name: FLOOR_SQS_NAME,
               args: [floorScript, receiver.eventFile],
-              env: { ...floorEnv, NON_BLOCKING_QUEUE_URL: receiver.env.NON_BLOCKING_QUEUE_URL, AWS_ENDPOINT_URL_SQS: receiver.env.AWS_ENDPOINT_URL_SQS! },
+              env: {
+                ...floorEnv,
+                NON_BLOCKING_QUEUE_URL: receiver.env.NON_BLOCKING_QUEUE_URL,
+                AWS_ENDPOINT_URL_SQS: receiver.env.AWS_ENDPOINT_URL_SQS!,
+              },
               check: (run: ProcessRun) => {
                 if (!run.reports[0]?.ok) throw new Error(`floor with SQS failed:\n${run.output}`);
               },
@@ -280,16 +334,27 @@ async function main(): Promise<void> {
         env: p.env,
         check: p.check,
       })),
-      ...variants.map((v) => ({ name: `${blocking.bundle.name}: ${v.name}`, args: [driver, v.file, blocking.bundle.handlerExport, blocking.eventFile], env: v.env, check: blocking.check })),
+      ...variants.map((v) => ({
+        name: `${blocking.bundle.name}: ${v.name}`,
+        args: [driver, v.file, blocking.bundle.handlerExport, blocking.eventFile],
+        env: v.env,
+        check: blocking.check,
+      })),
     ];
     loadavgAtStart = loadavg();
     results.loadAverageBefore = loadavgAtStart;
     const cold = await measureCold(contenders, COLD_REPEATS);
     results.loadAverageAfter = loadavg();
     const answers: Record<string, string> = {};
-    for (const p of prepared) answers[p.bundle.name] = p.describe(await runNode([driver, p.bundle.file, p.bundle.handlerExport, p.eventFile], p.env));
+    for (const p of prepared)
+      answers[p.bundle.name] = p.describe(await runNode([driver, p.bundle.file, p.bundle.handlerExport, p.eventFile], p.env));
     results.cold = cold.map((c) => ({ ...c, answer: answers[c.name] }));
-    const variantRows = variants.map((v) => ({ name: v.name, what: v.what, codeBytes: statSync(v.file).size, result: cold.find((c) => c.name === `${blocking.bundle.name}: ${v.name}`)! }));
+    const variantRows = variants.map((v) => ({
+      name: v.name,
+      what: v.what,
+      codeBytes: statSync(v.file).size,
+      result: cold.find((c) => c.name === `${blocking.bundle.name}: ${v.name}`)!,
+    }));
     results.variants = variantRows;
 
     // ------------------------------------------------------------------ Secrets Manager calls
@@ -300,7 +365,9 @@ async function main(): Promise<void> {
       const secretId = `${SECRET_ARN}-calls${(n += 1)}`;
       fakeSm.setSecret(secretId, BENCH_SECRET);
       const env = { ...p.env, ...(p.env.AUTHGEAR_WEBHOOK_SECRET_ID ? { AUTHGEAR_WEBHOOK_SECRET_ID: secretId } : {}) };
-      const run = await runNode([driver, p.bundle.file, p.bundle.handlerExport, p.eventFile, p.eventFile === '-' ? '0' : '1000'], env, { timeoutMs: 120_000 });
+      const run = await runNode([driver, p.bundle.file, p.bundle.handlerExport, p.eventFile, p.eventFile === '-' ? '0' : '1000'], env, {
+        timeoutMs: 120_000,
+      });
       const first = run.reports[0];
       const calls = fakeSm.calls.filter((c) => c.secretId === secretId);
       const firstEnds = (first?.firstStartedAt ?? 0) + (first?.firstMs ?? 0);
@@ -321,21 +388,54 @@ async function main(): Promise<void> {
     fakeSm.setSecret(ttlSecret, BENCH_SECRET);
     const paceMs = 10;
     const ttlRun = await runNode(
-      [driver, blocking.bundle.file, blocking.bundle.handlerExport, blocking.eventFile, String(Math.round(TTL_TRAFFIC_MS / paceMs)), String(paceMs)],
+      [
+        driver,
+        blocking.bundle.file,
+        blocking.bundle.handlerExport,
+        blocking.eventFile,
+        String(Math.round(TTL_TRAFFIC_MS / paceMs)),
+        String(paceMs),
+      ],
       { ...blocking.env, AUTHGEAR_WEBHOOK_SECRET_ID: ttlSecret, SECRET_CACHE_TTL_SECONDS: String(TTL_SECONDS) },
       { timeoutMs: 60_000 },
     );
     const ttlCalls = fakeSm.calls.filter((c) => c.secretId === ttlSecret);
     const spanMs = (ttlRun.reports[1]?.ms ?? TTL_TRAFFIC_MS) + (ttlRun.reports[0]?.firstMs ?? 0);
-    const ttl = { ttlSeconds: TTL_SECONDS, trafficMs: Math.round(spanMs), calls: ttlCalls.length, ttlWindows: spanMs / (TTL_SECONDS * 1000) };
+    const ttl = {
+      ttlSeconds: TTL_SECONDS,
+      trafficMs: Math.round(spanMs),
+      calls: ttlCalls.length,
+      ttlWindows: spanMs / (TTL_SECONDS * 1000),
+    };
     results.secretsManager = { bundles: smCalls, ttl };
 
     // ------------------------------------------------------------------ report
     const floors: Record<string, string | undefined> = {};
     for (const p of prepared) {
-      floors[p.bundle.name] = p.bundle.kind === 'blocking' ? FLOOR_NAME : p.bundle.kind === 'non-blocking' ? (p.env.NON_BLOCKING_QUEUE_URL ? FLOOR_SQS_NAME : FLOOR_NAME) : undefined;
+      floors[p.bundle.name] =
+        p.bundle.kind === 'blocking'
+          ? FLOOR_NAME
+          : p.bundle.kind === 'non-blocking'
+            ? p.env.NON_BLOCKING_QUEUE_URL
+              ? FLOOR_SQS_NAME
+              : FLOOR_NAME
+            : undefined;
     }
-    const report = render({ warm, breakdown, cold, variants: variantRows, sizes, smCalls, ttl, answers, floors, blockingName: blocking.bundle.name, variantsBuiltLikeStack, startedAt, synthMs });
+    const report = render({
+      warm,
+      breakdown,
+      cold,
+      variants: variantRows,
+      sizes,
+      smCalls,
+      ttl,
+      answers,
+      floors,
+      blockingName: blocking.bundle.name,
+      variantsBuiltLikeStack,
+      startedAt,
+      synthMs,
+    });
     results.targets = report.targets;
     results.budget = report.budget;
     results.durationMs = performance.now() - wallStart;
@@ -370,8 +470,13 @@ interface Budget {
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  return [line(header), `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`, ...rows.map(line)].join('\n');
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  return [
+    line(header),
+    `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`,
+    ...rows.map(line),
+  ].join('\n');
 }
 
 const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
@@ -409,10 +514,16 @@ function render(input: {
   const variant = (prefix: string): ColdResult | undefined => variants.find((v) => v.name.startsWith(prefix))?.result;
   const lazyCold = variant('lazy fetch');
   const startsCold = variant(INIT_STARTS_FETCH);
-  const fetchedDuringInit = smCalls.filter((s) => s.fetchesSecret).every((s) => typeof s.firstCallBeforeRequestMs === 'number' && s.firstCallBeforeRequestMs > 0);
+  const fetchedDuringInit = smCalls
+    .filter((s) => s.fetchesSecret)
+    .every((s) => typeof s.firstCallBeforeRequestMs === 'number' && s.firstCallBeforeRequestMs > 0);
 
   const targets: Target[] = [
-    { name: 'warm overhead ≤ 1.5× the floor at 4 KiB', met: at4k.oursOverFloor <= TARGETS.warmOverFloor, measured: `${ratio(at4k.oursOverFloor)} (${at4k.ours.median.toFixed(1)} µs vs ${at4k.floor.median.toFixed(1)} µs)` },
+    {
+      name: 'warm overhead ≤ 1.5× the floor at 4 KiB',
+      met: at4k.oursOverFloor <= TARGETS.warmOverFloor,
+      measured: `${ratio(at4k.oursOverFloor)} (${at4k.ours.median.toFixed(1)} µs vs ${at4k.floor.median.toFixed(1)} µs)`,
+    },
     {
       name: 'warm overhead below the peer at 4 KiB',
       met: at4k.oursOverPeer < 1,
@@ -506,9 +617,13 @@ function render(input: {
     answer,
   ];
   const mainCold = cold.filter((c) => !c.name.startsWith(`${input.blockingName}: `));
-  const floorAnswers: Record<string, string> = { [FLOOR_NAME]: 'secret read, event verified', [FLOOR_SQS_NAME]: 'same, then the body sent to SQS' };
+  const floorAnswers: Record<string, string> = {
+    [FLOOR_NAME]: 'secret read, event verified',
+    [FLOOR_SQS_NAME]: 'same, then the body sent to SQS',
+  };
   const coldRows = mainCold.map((c) => {
-    const note = c.name in input.floors && input.floors[c.name] === undefined ? ' (no target: runs from the queue, off the request path)' : '';
+    const note =
+      c.name in input.floors && input.floors[c.name] === undefined ? ' (no target: runs from the queue, off the request path)' : '';
     return coldRow(c.name, c, `${input.answers[c.name] ?? floorAnswers[c.name] ?? ''}${note}`);
   });
   const blockingSize = sizes.find((s) => s.name === input.blockingName);
@@ -531,11 +646,29 @@ function render(input: {
     `# Benchmark, ${input.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     '',
     `Machine: ${m.nproc} × ${m.cpu}, Node ${m.node} (${m.platform}); load average before the cold runs ${load(loadavgAtStart)}. Lambda runs Node 22 on arm64: these are local proxies.`,
-    ...((loadavgAtStart[0] ?? 0) > Number(m.nproc) ? ['', `**Other work was running (load average ${(loadavgAtStart[0] ?? 0).toFixed(1)} on ${m.nproc} cores, about 1 of it this benchmark): expect noisier numbers; run again when the machine is idle.**`] : []),
+    ...((loadavgAtStart[0] ?? 0) > Number(m.nproc)
+      ? [
+          '',
+          `**Other work was running (load average ${(loadavgAtStart[0] ?? 0).toFixed(1)} on ${m.nproc} cores, about 1 of it this benchmark): expect noisier numbers; run again when the machine is idle.**`,
+        ]
+      : []),
     '',
     `## Warm overhead per event (µs, median (min–max) of ${WARM.rounds} batches of ~${WARM.batchMs} ms)`,
     '',
-    table(['body', 'event', 'floor: HMAC + JSON.parse', 'ours: app.handle', 'ours, no log line', 'peer: @octokit/webhooks', 'ours/floor', 'ours/peer', 'no log line/peer'], warmRows),
+    table(
+      [
+        'body',
+        'event',
+        'floor: HMAC + JSON.parse',
+        'ours: app.handle',
+        'ours, no log line',
+        'peer: @octokit/webhooks',
+        'ours/floor',
+        'ours/peer',
+        'no log line/peer',
+      ],
+      warmRows,
+    ),
     '',
     'Where ours spends its time beyond the floor (4 KiB, each step priced alone; "before" is the code before the warm-path changes):',
     '',
@@ -555,13 +688,19 @@ function render(input: {
     '',
     '## Secrets Manager calls (fake server counter, real bundles)',
     '',
-    table(['function', 'calls for the 1st request', 'GetSecretValue arrived, relative to the 1st request', 'calls / warm invocations'], smRows),
+    table(
+      ['function', 'calls for the 1st request', 'GetSecretValue arrived, relative to the 1st request', 'calls / warm invocations'],
+      smRows,
+    ),
     '',
     `TTL: ${ttl.calls} calls in ${(ttl.trafficMs / 1000).toFixed(1)} s of traffic (one request per 10 ms) with SECRET_CACHE_TTL_SECONDS=${ttl.ttlSeconds}.`,
     '',
     '## Targets',
     '',
-    table(['target', 'result', 'measured'], targets.map((t) => [t.name, t.met ? 'met' : 'MISSED', t.measured])),
+    table(
+      ['target', 'result', 'measured'],
+      targets.map((t) => [t.name, t.met ? 'met' : 'MISSED', t.measured]),
+    ),
     '',
     '## Login path: four blocking hooks, one warm pool',
     '',
@@ -572,7 +711,11 @@ function render(input: {
       ['case', 'added to one login', 'slowest single hook'],
       [
         ['first hook cold, three warm (worst case)', `${worstCaseMs.toFixed(0)} ms`, `${coldHookMs.toFixed(0)} ms`],
-        ['all four warm, or provisionedConcurrency covers the traffic', `${warmOnlyMs.toFixed(0)} ms`, `${(perHookMs + tlsMs + warmOursMs * assumptions.lambdaCpuScale).toFixed(0)} ms`],
+        [
+          'all four warm, or provisionedConcurrency covers the traffic',
+          `${warmOnlyMs.toFixed(0)} ms`,
+          `${(perHookMs + tlsMs + warmOursMs * assumptions.lambdaCpuScale).toFixed(0)} ms`,
+        ],
       ],
     ),
     '',

@@ -69,11 +69,18 @@ export function floorContender(event: BenchEvent, secret = BENCH_SECRET): Conten
 export async function oursContender(event: BenchEvent, secret = BENCH_SECRET, logLine = true): Promise<Contender> {
   const config = readConfig({});
   const logger = createJsonLogger({ level: logLine ? config.logLevel : 'silent', sink: () => undefined });
-  const secrets = new SecretStore({ source: staticSecretSource(secret), logger, ttlMs: config.secretCacheTtlMs, refreshIntervalMs: config.secretRefreshIntervalMs });
+  const secrets = new SecretStore({
+    source: staticSecretSource(secret),
+    logger,
+    ttlMs: config.secretCacheTtlMs,
+    refreshIntervalMs: config.secretRefreshIntervalMs,
+  });
   await secrets.get(); // cached from here on, as after a cold start
   let calls = 0;
   const blocking = new Map<BlockingEventType, BlockingHandler>(
-    BENCH_EVENT_TYPES.map((type) => [type, defineBlockingHandler(type, () => ((calls += 1), { is_allowed: true }))] as [BlockingEventType, BlockingHandler]),
+    BENCH_EVENT_TYPES.map(
+      (type) => [type, defineBlockingHandler(type, () => ((calls += 1), { is_allowed: true }))] as [BlockingEventType, BlockingHandler],
+    ),
   );
   const app = createWebhookApp({ handlers: { blocking }, secrets, config, logger });
   const path = `/blocking/${event.type}`;
@@ -89,7 +96,8 @@ export async function oursContender(event: BenchEvent, secret = BENCH_SECRET, lo
     'x-forwarded-port': '443',
     'x-forwarded-proto': 'https',
   };
-  const run = (): Promise<unknown> => app.handle({ method: 'POST', path, headers, body: lambdaRequestBody({ body: event.body, isBase64Encoded: false }) });
+  const run = (): Promise<unknown> =>
+    app.handle({ method: 'POST', path, headers, body: lambdaRequestBody({ body: event.body, isBase64Encoded: false }) });
   return {
     name: logLine ? 'ours' : 'oursNoLog',
     sync: false,
@@ -122,8 +130,19 @@ export function peerContender(event: BenchEvent, secret = BENCH_SECRET): Contend
       await run();
       if (calls !== before + 1) throw new Error('peer: the handler was not called');
       // And it does refuse a wrong signature, so it really verifies.
-      const forged = webhooks.verifyAndReceive({ id: 'x', name: 'push', payload: event.body, signature: `sha256=${hex(event.body, 'wrong')}` });
-      if (await forged.then(() => true, () => false)) throw new Error('peer: accepted a forged signature');
+      const forged = webhooks.verifyAndReceive({
+        id: 'x',
+        name: 'push',
+        payload: event.body,
+        signature: `sha256=${hex(event.body, 'wrong')}`,
+      });
+      if (
+        await forged.then(
+          () => true,
+          () => false,
+        )
+      )
+        throw new Error('peer: accepted a forged signature');
     },
   };
 }
@@ -169,7 +188,12 @@ export async function measureWarm(options: WarmOptions): Promise<WarmResult[]> {
   const results: WarmResult[] = [];
   for (const bytes of options.sizes) {
     const event = paddedEvent(bytes);
-    const contenders = [floorContender(event), await oursContender(event), await oursContender(event, BENCH_SECRET, false), peerContender(event)];
+    const contenders = [
+      floorContender(event),
+      await oursContender(event),
+      await oursContender(event, BENCH_SECRET, false),
+      peerContender(event),
+    ];
     const perEvent = new Map<ContenderName, number[]>(contenders.map((c) => [c.name, []]));
     const sizes = new Map<ContenderName, number>();
     for (const contender of contenders) {
@@ -186,7 +210,9 @@ export async function measureWarm(options: WarmOptions): Promise<WarmResult[]> {
       }
     }
     for (const contender of contenders) await contender.check();
-    const [floor, ours, oursNoLog, peer] = (['floor', 'ours', 'oursNoLog', 'peer'] as const).map((name) => summarise(perEvent.get(name)!)) as [Summary, Summary, Summary, Summary];
+    const [floor, ours, oursNoLog, peer] = (['floor', 'ours', 'oursNoLog', 'peer'] as const).map((name) =>
+      summarise(perEvent.get(name)!),
+    ) as [Summary, Summary, Summary, Summary];
     results.push({
       bytes,
       eventType: event.type,
@@ -223,7 +249,10 @@ const step = (run: Runner, sync = true): Contender => ({ name: 'ours', sync, run
  * the steps the warm-path changes took off it (per request now 0), so that the table shows where
  * the time went before and where it goes now.
  */
-export async function measureBreakdown(bytes: number, options: Pick<WarmOptions, 'rounds' | 'batchMs' | 'warmupEvents'>): Promise<BreakdownItem[]> {
+export async function measureBreakdown(
+  bytes: number,
+  options: Pick<WarmOptions, 'rounds' | 'batchMs' | 'warmupEvents'>,
+): Promise<BreakdownItem[]> {
   const event = paddedEvent(bytes);
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const logger = createJsonLogger({ level: 'info', sink: () => undefined });
@@ -241,7 +270,12 @@ export async function measureBreakdown(bytes: number, options: Pick<WarmOptions,
   const parsed = JSON.parse(event.body) as Parameters<typeof checkBlockingResponse>[2];
   const allow = { is_allowed: true };
   const signature = hex(event.body, BENCH_SECRET);
-  const headers = { 'content-type': 'application/json', host: 'abc123defg.execute-api.eu-west-1.amazonaws.com', 'x-authgear-body-signature': signature, 'x-forwarded-proto': 'https' };
+  const headers = {
+    'content-type': 'application/json',
+    host: 'abc123defg.execute-api.eu-west-1.amazonaws.com',
+    'x-authgear-body-signature': signature,
+    'x-forwarded-proto': 'https',
+  };
   const digest = Buffer.from(signature, 'hex');
   const runOptions = { logger, now: Date.now };
   const bigintReplacer = (_key: string, v: unknown): unknown => (typeof v === 'bigint' ? v.toString() : v);
@@ -302,7 +336,10 @@ export async function measureBreakdown(bytes: number, options: Pick<WarmOptions,
       contender: step(async () => {
         let timer: ReturnType<typeof setTimeout> | undefined;
         try {
-          return await Promise.race([Promise.resolve(1), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('late')), 4000)))]);
+          return await Promise.race([
+            Promise.resolve(1),
+            new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('late')), 4000))),
+          ]);
         } finally {
           clearTimeout(timer);
         }
@@ -312,7 +349,9 @@ export async function measureBreakdown(bytes: number, options: Pick<WarmOptions,
       name: 'before: the log line with toISOString and the BigInt replacer',
       perRequest: 0,
       perRequestBefore: 1,
-      contender: step(() => JSON.stringify({ level: 'info', time: new Date().toISOString(), msg: 'blocking event answered', ...fields }, bigintReplacer)),
+      contender: step(() =>
+        JSON.stringify({ level: 'info', time: new Date().toISOString(), msg: 'blocking event answered', ...fields }, bigintReplacer),
+      ),
     },
     {
       name: 'before: response guard (JSON.stringify + JSON.parse + checkBlockingResponse)',

@@ -18,12 +18,77 @@ import { REPO_ROOT } from '../support/paths';
 
 const REPO = REPO_ROOT;
 const ENVELOPE_KEYS = ['id', 'seq', 'type', 'payload', 'context'];
-const CONTEXT_ORDER = ['timestamp', 'user_id', 'triggered_by', 'audit_context', 'preferred_languages', 'language', 'oauth', 'ip_address', 'geo_location_code', 'user_agent', 'app_id', 'client_id', 'tracking_id'];
+const CONTEXT_ORDER = [
+  'timestamp',
+  'user_id',
+  'triggered_by',
+  'audit_context',
+  'preferred_languages',
+  'language',
+  'oauth',
+  'ip_address',
+  'geo_location_code',
+  'user_agent',
+  'app_id',
+  'client_id',
+  'tracking_id',
+];
 const ALWAYS_IN_CONTEXT = ['timestamp', 'user_id', 'triggered_by', 'audit_context', 'preferred_languages', 'language', 'geo_location_code'];
-const USER_ORDER = ['id', 'created_at', 'updated_at', 'last_login_at', 'is_anonymous', 'is_verified', 'is_disabled', 'disable_reason', 'is_deactivated', 'delete_at', 'delete_reason', 'is_anonymized', 'anonymize_at', 'temporarily_disabled_from', 'temporarily_disabled_until', 'account_valid_from', 'account_valid_until', 'can_reauthenticate', 'standard_attributes', 'custom_attributes', 'x_web3', 'roles', 'groups', 'mfa_grace_period_end_at'];
-const ALWAYS_IN_USER = ['id', 'created_at', 'updated_at', 'is_anonymous', 'is_verified', 'is_disabled', 'is_deactivated', 'is_anonymized', 'can_reauthenticate', 'standard_attributes', 'custom_attributes', 'x_web3', 'roles', 'groups'];
+const USER_ORDER = [
+  'id',
+  'created_at',
+  'updated_at',
+  'last_login_at',
+  'is_anonymous',
+  'is_verified',
+  'is_disabled',
+  'disable_reason',
+  'is_deactivated',
+  'delete_at',
+  'delete_reason',
+  'is_anonymized',
+  'anonymize_at',
+  'temporarily_disabled_from',
+  'temporarily_disabled_until',
+  'account_valid_from',
+  'account_valid_until',
+  'can_reauthenticate',
+  'standard_attributes',
+  'custom_attributes',
+  'x_web3',
+  'roles',
+  'groups',
+  'mfa_grace_period_end_at',
+];
+const ALWAYS_IN_USER = [
+  'id',
+  'created_at',
+  'updated_at',
+  'is_anonymous',
+  'is_verified',
+  'is_disabled',
+  'is_deactivated',
+  'is_anonymized',
+  'can_reauthenticate',
+  'standard_attributes',
+  'custom_attributes',
+  'x_web3',
+  'roles',
+  'groups',
+];
 /** Only these may be null; everything else optional is left out instead. */
-const NULLABLE = new Set(['user_id', 'geo_location_code', 'user', 'identity', 'id_token', 'authentication_flow', 'authenticator', 'clientID', 'session', 'identities']);
+const NULLABLE = new Set([
+  'user_id',
+  'geo_location_code',
+  'user',
+  'identity',
+  'id_token',
+  'authentication_flow',
+  'authenticator',
+  'clientID',
+  'session',
+  'identities',
+]);
 
 type Json = Record<string, unknown>;
 
@@ -64,7 +129,15 @@ function optionsOf(body: string): SampleOptions {
     appId: 'myapp',
     clientId: 'a3f91c2b7d4e6058',
     ...(user
-      ? { user: { id: user.id as string, createdAt: user.created_at as string, updatedAt: user.updated_at as string, lastLoginAt: (user.last_login_at as string | undefined) ?? null, roles: user.roles as string[] } }
+      ? {
+          user: {
+            id: user.id as string,
+            createdAt: user.created_at as string,
+            updatedAt: user.updated_at as string,
+            lastLoginAt: (user.last_login_at as string | undefined) ?? null,
+            roles: user.roles as string[],
+          },
+        }
       : {}),
     identityId: 'c7e1b9a4-3d52-4f8e-b6a0-91d4e2f7c815',
     authenticatorId: '0f6d2a91-7c3b-4e85-a1d9-5b8e3f2c7a60',
@@ -93,7 +166,7 @@ describe('sample events', () => {
     expect(SAMPLE_EVENT_TYPES.filter((t) => !isBlockingEventType(t))).toEqual([...NON_BLOCKING_EVENT_TYPES]);
   });
 
-  it.each(SAMPLE_EVENT_TYPES.map((t) => [t]))('%s: envelope, id/seq, context and user follow Authgear\'s structs', (type) => {
+  it.each(SAMPLE_EVENT_TYPES.map((t) => [t]))("%s: envelope, id/seq, context and user follow Authgear's structs", (type) => {
     // Prepare
     const seq = 48_213 + SAMPLE_EVENT_TYPES.indexOf(type);
 
@@ -143,7 +216,13 @@ describe('sample events', () => {
 
   it('escapes <, >, &, U+2028 and U+2029 as Go does and keeps other non-ASCII text as UTF-8', () => {
     // Prepare
-    const options: SampleOptions = { seq: 5, timestamp: 1_787_217_331, email: 'zoë+<a>&b@example.com', givenName: 'Zoë\u2028', familyName: '山田 👩‍💻\u2029' };
+    const options: SampleOptions = {
+      seq: 5,
+      timestamp: 1_787_217_331,
+      email: 'zoë+<a>&b@example.com',
+      givenName: 'Zoë\u2028',
+      familyName: '山田 👩‍💻\u2029',
+    };
 
     // Act
     const body = sampleBody('user.created', options);
@@ -187,12 +266,26 @@ describe('sample events', () => {
     expect(second.id).toBe(eventId(second.seq));
   });
 
-  it('applies context overrides in Authgear\'s order and leaves out keys given as undefined', () => {
+  it("applies context overrides in Authgear's order and leaves out keys given as undefined", () => {
     // Act
-    const event = sampleEvent('user.pre_create', { context: { oauth: undefined, client_id: undefined, language: 'de', preferred_languages: ['de-AT'] } });
+    const event = sampleEvent('user.pre_create', {
+      context: { oauth: undefined, client_id: undefined, language: 'de', preferred_languages: ['de-AT'] },
+    });
 
     // Assess
-    expect(Object.keys(event.context)).toEqual(['timestamp', 'user_id', 'triggered_by', 'audit_context', 'preferred_languages', 'language', 'ip_address', 'geo_location_code', 'user_agent', 'app_id', 'tracking_id']);
+    expect(Object.keys(event.context)).toEqual([
+      'timestamp',
+      'user_id',
+      'triggered_by',
+      'audit_context',
+      'preferred_languages',
+      'language',
+      'ip_address',
+      'geo_location_code',
+      'user_agent',
+      'app_id',
+      'tracking_id',
+    ]);
     expect(event.context.language).toBe('de');
   });
 
@@ -257,7 +350,10 @@ describe('signed samples on the local server', () => {
       const answer = token
         ? `({ is_allowed: true, mutations: { ${token}: { payload: { ...event.payload.${token}.payload, 'https://example.com/x': 1 } } } })`
         : '({ is_allowed: true })';
-      writeFileSync(join(root, 'functions', 'blocking', `${type}.ts`), `import { defineBlockingHandler } from '../../shared';\nexport default defineBlockingHandler('${type}', (event) => ${answer});\n`);
+      writeFileSync(
+        join(root, 'functions', 'blocking', `${type}.ts`),
+        `import { defineBlockingHandler } from '../../shared';\nexport default defineBlockingHandler('${type}', (event) => ${answer});\n`,
+      );
     }
     const logger = createJsonLogger({ level: 'info', sink: (_level, line) => lines.push(line) });
     server = await startLocalServer({ projectRoot: root, port: 0, env: { AUTHGEAR_WEBHOOK_SECRET: SECRET }, logger });
@@ -273,7 +369,11 @@ describe('signed samples on the local server', () => {
     const body = sampleBody(type);
 
     // Act
-    const res = await fetch(`${server.url}/blocking/${type}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-authgear-body-signature': signBody(body, SECRET) }, body });
+    const res = await fetch(`${server.url}/blocking/${type}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-authgear-body-signature': signBody(body, SECRET) },
+      body,
+    });
     const answer = (await res.json()) as Json;
 
     // Assess

@@ -14,7 +14,16 @@ import { findHandlerFiles } from '../../shared/discovery/handler-files';
 import { describeVerdict, judgeAnswer } from '../../shared/devtools/check-response';
 import { localStatePath, readLocalState, removeLocalState, writeLocalState } from '../../shared/devtools/local-state';
 import { sampleEvent } from '../../shared/devtools/samples';
-import { Sender, SendError, applyAssignment, buildEvent, endpointFor, parseAssignment, requireEventType, resolveSecret } from '../../shared/devtools/send';
+import {
+  Sender,
+  SendError,
+  applyAssignment,
+  buildEvent,
+  endpointFor,
+  parseAssignment,
+  requireEventType,
+  resolveSecret,
+} from '../../shared/devtools/send';
 import { startLocalServer, type LocalServer } from '../../shared/local/server';
 import { startFakeSecretsManager } from '../support/secrets-manager-server';
 import { REPO_ROOT } from '../support/paths';
@@ -51,7 +60,10 @@ beforeAll(async () => {
   await new Promise<void>((done) => fake.listen(0, '127.0.0.1', done));
   fakeUrl = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
   fakeAnswers.set('/blocking/user.pre_create', { status: 200, body: '{"is_allowed":true,"reason":""}' });
-  fakeAnswers.set('/blocking/authentication.pre_authenticated', { status: 200, body: '{"is_allowed":true,"bot_protection":{"mode":"always"}}' });
+  fakeAnswers.set('/blocking/authentication.pre_authenticated', {
+    status: 200,
+    body: '{"is_allowed":true,"bot_protection":{"mode":"always"}}',
+  });
   fakeAnswers.set('/blocking/user.profile.pre_update', { status: 200, body: '<html>Hello</html>' });
   fakeAnswers.set('/non-blocking', { status: 500, body: '{"error":"boom"}' });
   workDir = tempDir();
@@ -65,9 +77,21 @@ afterAll(async () => {
 });
 
 /** Runs `npm run send -- …` (tsx on the CLI) in a folder without .env, asynchronously so the servers here keep answering. */
-function runCli(args: readonly string[], extraEnv: Record<string, string> = {}, cwd = workDir): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(
+  args: readonly string[],
+  extraEnv: Record<string, string> = {},
+  cwd = workDir,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['AUTHGEAR_WEBHOOK_SECRET', 'AUTHGEAR_WEBHOOK_SECRET_ID', 'PORT', 'AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL']) delete env[name];
+  for (const name of [
+    'AUTHGEAR_WEBHOOK_SECRET',
+    'AUTHGEAR_WEBHOOK_SECRET_ID',
+    'PORT',
+    'AWS_PROFILE',
+    'AWS_SESSION_TOKEN',
+    'AWS_ENDPOINT_URL',
+  ])
+    delete env[name];
   Object.assign(env, extraEnv);
   return new Promise((resolvePromise, reject) => {
     const child = spawn(TSX, [CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -93,7 +117,11 @@ describe('judging answers as Authgear does', () => {
     ['mutations on pre_initialize', 'authentication.pre_initialize', '{"is_allowed":true,"mutations":{}}'],
     ['mutations on post_identified', 'authentication.post_identified', '{"is_allowed":true,"mutations":{}}'],
     ['mutations on pre_authenticated', 'authentication.pre_authenticated', '{"is_allowed":true,"mutations":{}}'],
-    ['an unknown rate limit', 'authentication.pre_initialize', '{"is_allowed":true,"rate_limits":{"authentication.password":{"weight":1}}}'],
+    [
+      'an unknown rate limit',
+      'authentication.pre_initialize',
+      '{"is_allowed":true,"rate_limits":{"authentication.password":{"weight":1}}}',
+    ],
     ['an unknown key', 'user.pre_create', '{"is_allowed":true,"extra":1}'],
     ['a JSON value that is not an object', 'user.pre_create', 'true'],
     ['a list', 'user.pre_create', '[]'],
@@ -134,13 +162,19 @@ describe('judging answers as Authgear does', () => {
     const verdict = judgeAnswer('oidc.jwt.pre_create', { status: 200, body }, event);
 
     // Assess
-    expect(verdict).toEqual({ kind: 'rejected', problems: ['mutations.jwt.payload.jti: claim "jti" of the original token was removed; echo every original claim'] });
+    expect(verdict).toEqual({
+      kind: 'rejected',
+      problems: ['mutations.jwt.payload.jti: claim "jti" of the original token was removed; echo every original claim'],
+    });
   });
 
   it('accepts the answers Authgear accepts, and judges non-blocking answers by status alone', () => {
     // Act
     const verdicts = [
-      judgeAnswer('user.pre_create', { status: 200, body: '{"is_allowed":false,"title":"Sign-up blocked","reason":"Email domain is not allowed"}' }),
+      judgeAnswer('user.pre_create', {
+        status: 200,
+        body: '{"is_allowed":false,"title":"Sign-up blocked","reason":"Email domain is not allowed"}',
+      }),
       judgeAnswer('user.pre_create', { status: 201, body: '{"is_allowed":true,"mutations":{"user":{"roles":["member"],"groups":[]}}}' }),
       judgeAnswer('authentication.post_identified', { status: 200, body: '{"is_allowed":true,"bot_protection":{"mode":"always"}}' }),
       judgeAnswer('user.created', { status: 204, body: 'whatever' }),
@@ -239,7 +273,11 @@ describe('building what to send', () => {
   it('names the closest types for a typo and builds route URLs', () => {
     // Act
     const typo = () => requireEventType('user.pre_creat');
-    const urls = [endpointFor('https://abc.execute-api.eu-west-1.amazonaws.com/', 'user.pre_create'), endpointFor('http://localhost:3000', 'usage.alert.triggered'), endpointFor('http://localhost:3000/non-blocking', 'user.created')];
+    const urls = [
+      endpointFor('https://abc.execute-api.eu-west-1.amazonaws.com/', 'user.pre_create'),
+      endpointFor('http://localhost:3000', 'usage.alert.triggered'),
+      endpointFor('http://localhost:3000/non-blocking', 'user.created'),
+    ];
 
     // Assess
     expect(typo).toThrow(/did you mean user\.pre_create/);
@@ -253,7 +291,8 @@ describe('building what to send', () => {
 
 describe('choosing the signing secret', () => {
   const target = 'http://localhost:3000';
-  const fetchSecret = async (id: string): Promise<string> => (id === 'authgear-webhook' ? '["new-secret","old-secret"]' : Promise.reject(new Error('ResourceNotFoundException: no such secret')));
+  const fetchSecret = async (id: string): Promise<string> =>
+    id === 'authgear-webhook' ? '["new-secret","old-secret"]' : Promise.reject(new Error('ResourceNotFoundException: no such secret'));
 
   it('prefers --secret, then --secret-id, then the environment, then a running npm start', async () => {
     // Prepare
@@ -272,7 +311,7 @@ describe('choosing the signing secret', () => {
     expect(picks[1]?.source).toBe('AWS Secrets Manager (authgear-webhook)');
   });
 
-  it('does not use a local server\'s secret for another target, and says what to do', async () => {
+  it("does not use a local server's secret for another target, and says what to do", async () => {
     // Prepare
     const local = { url: 'http://127.0.0.1:3000', pid: process.pid, secret: 'generated' };
 
@@ -282,7 +321,9 @@ describe('choosing the signing secret', () => {
 
     // Assess
     await expect(other).rejects.toThrow(/no signing secret: pass --secret or --secret-id/);
-    await expect(missing).rejects.toThrow(/could not read the webhook secret nope \(--secret-id\) from AWS Secrets Manager: ResourceNotFoundException/);
+    await expect(missing).rejects.toThrow(
+      /could not read the webhook secret nope \(--secret-id\) from AWS Secrets Manager: ResourceNotFoundException/,
+    );
   });
 
   it('finds a running local server through its state file, and forgets it once removed', () => {
@@ -337,7 +378,11 @@ describe.concurrent('npm run send (the CLI)', () => {
     const secretsManager = await startFakeSecretsManager();
     const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:authgear-webhook-AbCdEf';
     secretsManager.setSecret(arn, JSON.stringify([SECRET, 'an-older-secret']));
-    const awsEnv = { ...secretsManager.env(), AWS_CONFIG_FILE: join(workDir, 'no-aws-config'), AWS_SHARED_CREDENTIALS_FILE: join(workDir, 'no-aws-credentials') };
+    const awsEnv = {
+      ...secretsManager.env(),
+      AWS_CONFIG_FILE: join(workDir, 'no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(workDir, 'no-aws-credentials'),
+    };
 
     // Act
     const result = await runCli(['user.created', '--url', server.url, '--secret-id', arn], awsEnv).finally(() => secretsManager.close());
@@ -362,7 +407,9 @@ describe.concurrent('npm run send (the CLI)', () => {
     const rows = result.stdout.split('\n').filter((line) => /^[a-z]+\.[a-z_.]+\s+\d{3}\s/.test(line));
     expect(rows).toHaveLength(40);
     expect(result.stdout).toMatch(/^TYPE\s+STATUS\s+LATENCY\s+VERDICT$/m);
-    expect(result.stdout).toContain(`40 events sent to ${server.url}: ${40 - (BLOCKING_EVENT_TYPES.length - served)} accepted, ${BLOCKING_EVENT_TYPES.length - served} not served, 0 failed`);
+    expect(result.stdout).toContain(
+      `40 events sent to ${server.url}: ${40 - (BLOCKING_EVENT_TYPES.length - served)} accepted, ${BLOCKING_EVENT_TYPES.length - served} not served, 0 failed`,
+    );
   });
 
   it('exits 1 and lists the broken rule when a receiver answers something Authgear rejects', async () => {
@@ -373,7 +420,9 @@ describe.concurrent('npm run send (the CLI)', () => {
 
     // Assess
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain("Authgear would REJECT this answer, and the user's operation would fail:\n  - reason: reason is not allowed when is_allowed is true");
+    expect(result.stdout).toContain(
+      "Authgear would REJECT this answer, and the user's operation would fail:\n  - reason: reason is not allowed when is_allowed is true",
+    );
   });
 
   it('--all marks rejected answers and failed deliveries in the table and exits 1', async () => {
@@ -384,19 +433,41 @@ describe.concurrent('npm run send (the CLI)', () => {
 
     // Assess
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/^authentication\.pre_authenticated\s+200\s+\d+ ms\s+REJECTED: bot_protection: "bot_protection" is not accepted/m);
+    expect(result.stdout).toMatch(
+      /^authentication\.pre_authenticated\s+200\s+\d+ ms\s+REJECTED: bot_protection: "bot_protection" is not accepted/m,
+    );
     expect(result.stdout).toMatch(/^user\.created\s+500\s+\d+ ms\s+FAILED: HTTP 500/m);
   });
 
   it.each([
     ['an unknown event type', ['user.create', '--secret', SECRET], /^error: unknown event type "user\.create"; did you mean user\.created/],
-    ['an unreadable payload file', ['user.created', '--payload', 'missing.json', '--secret', SECRET], /^error: cannot read payload file missing\.json: no such file\n$/],
-    ['a payload file that is not JSON', ['user.created', '--payload', 'broken.json', '--secret', SECRET], /^error: payload file broken\.json is not valid JSON/],
-    ['a bad --set path', ['user.created', '--set', 'payload.usr.id=1', '--secret', SECRET], /^error: --set payload\.usr\.id=1: payload has no "usr"/],
+    [
+      'an unreadable payload file',
+      ['user.created', '--payload', 'missing.json', '--secret', SECRET],
+      /^error: cannot read payload file missing\.json: no such file\n$/,
+    ],
+    [
+      'a payload file that is not JSON',
+      ['user.created', '--payload', 'broken.json', '--secret', SECRET],
+      /^error: payload file broken\.json is not valid JSON/,
+    ],
+    [
+      'a bad --set path',
+      ['user.created', '--set', 'payload.usr.id=1', '--secret', SECRET],
+      /^error: --set payload\.usr\.id=1: payload has no "usr"/,
+    ],
     ['an unknown option', ['user.created', '--bogus'], /^error: Unknown option '--bogus'/],
     ['no secret at all', ['user.created', '--url', 'http://127.0.0.1:9'], /^error: no signing secret/],
-    ['an unreachable URL', ['user.created', '--url', 'http://127.0.0.1:9', '--secret', SECRET], /^error: cannot reach http:\/\/127\.0\.0\.1:9: connection refused/],
-    ['a non-JSON answer', ['user.profile.pre_update', '--url', 'FAKE', '--secret', SECRET], /^error: .*answered HTTP 200, but the body is not JSON/],
+    [
+      'an unreachable URL',
+      ['user.created', '--url', 'http://127.0.0.1:9', '--secret', SECRET],
+      /^error: cannot reach http:\/\/127\.0\.0\.1:9: connection refused/,
+    ],
+    [
+      'a non-JSON answer',
+      ['user.profile.pre_update', '--url', 'FAKE', '--secret', SECRET],
+      /^error: .*answered HTTP 200, but the body is not JSON/,
+    ],
   ])('%s gives one line on stderr and a non-zero exit', async (_name, args, message) => {
     // Prepare
     const argv = args.map((arg) => (arg === 'FAKE' ? fakeUrl : arg));

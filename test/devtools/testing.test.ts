@@ -10,7 +10,10 @@ import { invokeHandler, sampleEvent, signedRequest } from '../../shared/testing'
 describe('invokeHandler', () => {
   it('reports an answer Authgear would reject, with the broken rules, and the error policy answer', async () => {
     // Prepare
-    const handler = defineBlockingHandler('authentication.pre_authenticated', () => ({ is_allowed: true, bot_protection: { mode: 'always' } }) as never);
+    const handler = defineBlockingHandler(
+      'authentication.pre_authenticated',
+      () => ({ is_allowed: true, bot_protection: { mode: 'always' } }) as never,
+    );
 
     // Act
     const result = await invokeHandler(handler);
@@ -19,7 +22,9 @@ describe('invokeHandler', () => {
     expect(result.status).toBe(200);
     expect(result.outcome).toBe('error_policy_deny');
     expect(result.reason).toBe('invalid_response');
-    expect(result.violations).toEqual([{ path: 'bot_protection', rule: expect.stringContaining('"bot_protection" is not accepted for authentication.pre_authenticated') }]);
+    expect(result.violations).toEqual([
+      { path: 'bot_protection', rule: expect.stringContaining('"bot_protection" is not accepted for authentication.pre_authenticated') },
+    ]);
     expect(result.answer).toMatchObject({ is_allowed: false });
   });
 

@@ -96,7 +96,10 @@ const sign = (body: Buffer | string, secret: string): string => createHmac('sha2
 /** A vector's event with a new id, stamped `ageSeconds` ago. */
 function stamped(type: string, id: string, ageSeconds = 0): Buffer {
   const event = vectorEvent(type);
-  return Buffer.from(goJson({ ...event, id, context: { ...event.context, timestamp: Math.floor(Date.now() / 1000) - ageSeconds } }), 'utf8');
+  return Buffer.from(
+    goJson({ ...event, id, context: { ...event.context, timestamp: Math.floor(Date.now() / 1000) - ageSeconds } }),
+    'utf8',
+  );
 }
 
 const post = (path: string, body: Buffer, signature: string | undefined): Outgoing => ({
@@ -126,25 +129,74 @@ const expectBlockingAnswer = (answer: Received): string => {
 };
 
 /** Non-blocking deliveries are acknowledged with a 2xx (handled, queued, or ignored). */
-const expectAcknowledged = (answer: Received): string => (answer.status >= 200 && answer.status < 300 ? '' : `expected 2xx, got ${answer.status} ${answer.body.slice(0, 120)}`);
+const expectAcknowledged = (answer: Received): string =>
+  answer.status >= 200 && answer.status < 300 ? '' : `expected 2xx, got ${answer.status} ${answer.body.slice(0, 120)}`;
 
 const UNAUTHORIZED = '{"error":"unauthorized"}';
 
 const KINDS: readonly Kind[] = [
-  { name: 'signed user.pre_create', weight: 20, build: (s, id) => { const b = stamped('user.pre_create', id); return post('/blocking/user.pre_create', b, sign(b, s)); }, check: expectBlockingAnswer },
-  { name: 'signed oidc.jwt.pre_create', weight: 15, build: (s, id) => { const b = stamped('oidc.jwt.pre_create', id); return post('/blocking/oidc.jwt.pre_create', b, sign(b, s)); }, check: expectBlockingAnswer },
-  { name: 'signed user.created', weight: 15, build: (s, id) => { const b = stamped('user.created', id); return post('/non-blocking', b, sign(b, s)); }, check: expectAcknowledged },
-  { name: 'signed user.authenticated (no handler)', weight: 10, build: (s, id) => { const b = stamped('user.authenticated', id); return post('/non-blocking', b, sign(b, s)); }, check: expectAcknowledged },
   {
-    name: 'signed unknown future type',
-    weight: 5,
+    name: 'signed user.pre_create',
+    weight: 20,
     build: (s, id) => {
-      const b = Buffer.from(goJson({ id, seq: 1, type: 'user.future_event', payload: {}, context: { timestamp: Math.floor(Date.now() / 1000), user_id: null } }));
+      const b = stamped('user.pre_create', id);
+      return post('/blocking/user.pre_create', b, sign(b, s));
+    },
+    check: expectBlockingAnswer,
+  },
+  {
+    name: 'signed oidc.jwt.pre_create',
+    weight: 15,
+    build: (s, id) => {
+      const b = stamped('oidc.jwt.pre_create', id);
+      return post('/blocking/oidc.jwt.pre_create', b, sign(b, s));
+    },
+    check: expectBlockingAnswer,
+  },
+  {
+    name: 'signed user.created',
+    weight: 15,
+    build: (s, id) => {
+      const b = stamped('user.created', id);
       return post('/non-blocking', b, sign(b, s));
     },
     check: expectAcknowledged,
   },
-  { name: 'forged: other secret', weight: 8, build: (_s, id) => { const b = stamped('user.pre_create', id); return post('/blocking/user.pre_create', b, sign(b, 'not-the-secret-0123456789abcdefgh')); }, check: expectStatus(401, UNAUTHORIZED) },
+  {
+    name: 'signed user.authenticated (no handler)',
+    weight: 10,
+    build: (s, id) => {
+      const b = stamped('user.authenticated', id);
+      return post('/non-blocking', b, sign(b, s));
+    },
+    check: expectAcknowledged,
+  },
+  {
+    name: 'signed unknown future type',
+    weight: 5,
+    build: (s, id) => {
+      const b = Buffer.from(
+        goJson({
+          id,
+          seq: 1,
+          type: 'user.future_event',
+          payload: {},
+          context: { timestamp: Math.floor(Date.now() / 1000), user_id: null },
+        }),
+      );
+      return post('/non-blocking', b, sign(b, s));
+    },
+    check: expectAcknowledged,
+  },
+  {
+    name: 'forged: other secret',
+    weight: 8,
+    build: (_s, id) => {
+      const b = stamped('user.pre_create', id);
+      return post('/blocking/user.pre_create', b, sign(b, 'not-the-secret-0123456789abcdefgh'));
+    },
+    check: expectStatus(401, UNAUTHORIZED),
+  },
   {
     name: 'forged: body changed after signing',
     weight: 5,
@@ -155,13 +207,63 @@ const KINDS: readonly Kind[] = [
     },
     check: expectStatus(401, UNAUTHORIZED),
   },
-  { name: 'forged: no signature', weight: 2, build: (_s, id) => post('/blocking/oidc.jwt.pre_create', stamped('oidc.jwt.pre_create', id), undefined), check: expectStatus(401, UNAUTHORIZED) },
-  { name: 'replay: stamped 10 min ago', weight: 3, build: (s, id) => { const b = stamped('user.pre_create', id, 600); return post('/blocking/user.pre_create', b, sign(b, s)); }, check: expectStatus(401, UNAUTHORIZED) },
-  { name: 'malformed: signed, not JSON', weight: 3, build: (s) => { const b = Buffer.from('{"id":"0000000000000001","type":'); return post('/non-blocking', b, sign(b, s)); }, check: expectStatus(400) },
-  { name: 'malformed: wrong route', weight: 3, build: (s, id) => { const b = stamped('user.created', id); return post('/blocking/user.pre_create', b, sign(b, s)); }, check: expectStatus(400) },
-  { name: 'malformed: unknown path', weight: 2, build: (s, id) => { const b = stamped('user.pre_create', id); return post('/blocking/user.precreate', b, sign(b, s)); }, check: expectStatus(404) },
-  { name: 'malformed: GET', weight: 2, build: () => ({ method: 'GET', path: '/non-blocking', headers: {}, body: Buffer.alloc(0) }), check: expectStatus(405) },
-  { name: 'malformed: oversized body', weight: 1, build: (s) => { const b = Buffer.alloc(MAX_BODY_BYTES + 512, 0x20); return post('/non-blocking', b, sign(b, s)); }, check: expectStatus(413) },
+  {
+    name: 'forged: no signature',
+    weight: 2,
+    build: (_s, id) => post('/blocking/oidc.jwt.pre_create', stamped('oidc.jwt.pre_create', id), undefined),
+    check: expectStatus(401, UNAUTHORIZED),
+  },
+  {
+    name: 'replay: stamped 10 min ago',
+    weight: 3,
+    build: (s, id) => {
+      const b = stamped('user.pre_create', id, 600);
+      return post('/blocking/user.pre_create', b, sign(b, s));
+    },
+    check: expectStatus(401, UNAUTHORIZED),
+  },
+  {
+    name: 'malformed: signed, not JSON',
+    weight: 3,
+    build: (s) => {
+      const b = Buffer.from('{"id":"0000000000000001","type":');
+      return post('/non-blocking', b, sign(b, s));
+    },
+    check: expectStatus(400),
+  },
+  {
+    name: 'malformed: wrong route',
+    weight: 3,
+    build: (s, id) => {
+      const b = stamped('user.created', id);
+      return post('/blocking/user.pre_create', b, sign(b, s));
+    },
+    check: expectStatus(400),
+  },
+  {
+    name: 'malformed: unknown path',
+    weight: 2,
+    build: (s, id) => {
+      const b = stamped('user.pre_create', id);
+      return post('/blocking/user.precreate', b, sign(b, s));
+    },
+    check: expectStatus(404),
+  },
+  {
+    name: 'malformed: GET',
+    weight: 2,
+    build: () => ({ method: 'GET', path: '/non-blocking', headers: {}, body: Buffer.alloc(0) }),
+    check: expectStatus(405),
+  },
+  {
+    name: 'malformed: oversized body',
+    weight: 1,
+    build: (s) => {
+      const b = Buffer.alloc(MAX_BODY_BYTES + 512, 0x20);
+      return post('/non-blocking', b, sign(b, s));
+    },
+    check: expectStatus(413),
+  },
 ];
 
 /** A small seeded PRNG (mulberry32), so a run's mix of kinds is reproducible. */
@@ -189,7 +291,15 @@ function pickKind(next: () => number): Kind {
 function send(agent: Agent, port: number, out: Outgoing): Promise<Received> {
   return new Promise((resolvePromise, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, method: out.method, path: out.path, agent, headers: { ...out.headers, 'content-length': String(out.body.length) }, timeout: REQUEST_TIMEOUT_MS },
+      {
+        host: '127.0.0.1',
+        port,
+        method: out.method,
+        path: out.path,
+        agent,
+        headers: { ...out.headers, 'content-length': String(out.body.length) },
+        timeout: REQUEST_TIMEOUT_MS,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -203,7 +313,8 @@ function send(agent: Agent, port: number, out: Outgoing): Promise<Received> {
   });
 }
 
-const percentile = (sorted: readonly number[], p: number): number => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!);
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 // ---------------------------------------------------------------------------------------------
 // The run
@@ -237,7 +348,10 @@ export async function runLoadTest(options: LoadOptions): Promise<LoadReport> {
   });
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
   const next = random(options.seed ?? 20_261_126);
-  const stats = new Map<string, { sent: number; ok: number; misclassified: number; errors: number; statuses: Map<number, number>; latenciesMs: number[] }>();
+  const stats = new Map<
+    string,
+    { sent: number; ok: number; misclassified: number; errors: number; statuses: Map<number, number>; latenciesMs: number[] }
+  >();
   const samples: string[] = [];
   let sent = 0;
   let nextId = 0x10_0000;
@@ -306,15 +420,35 @@ export function renderReport(report: LoadReport): string {
   const ms = (n: number): string => n.toFixed(1);
   const rows: string[][] = [['kind', 'sent', 'ok', 'misclassified', 'errors', 'statuses', 'p50 ms', 'p99 ms']];
   for (const [name, row] of [...report.byKind].sort(([a], [b]) => a.localeCompare(b))) {
-    const statuses = [...row.statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ');
-    rows.push([name, String(row.sent), String(row.ok), String(row.misclassified), String(row.errors), statuses, ms(percentile(row.latenciesMs, 50)), ms(percentile(row.latenciesMs, 99))]);
+    const statuses = [...row.statuses]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s}×${n}`)
+      .join(' ');
+    rows.push([
+      name,
+      String(row.sent),
+      String(row.ok),
+      String(row.misclassified),
+      String(row.errors),
+      statuses,
+      ms(percentile(row.latenciesMs, 50)),
+      ms(percentile(row.latenciesMs, 99)),
+    ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const numeric = new Set([1, 2, 3, 4, 6, 7]);
-  const line = (r: string[]): string => r.map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (r: string[]): string =>
+    r
+      .map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   const { options: o, latencyMs: l } = report;
-  const log = [...report.serverLog].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k}×${n}`).join(', ') || 'none';
+  const log =
+    [...report.serverLog]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, n]) => `${k}×${n}`)
+      .join(', ') || 'none';
   return [
     `Load test: local server on 127.0.0.1, concurrency ${o.concurrency}, limits ${o.durationSeconds} s / ${o.maxRequests} requests`,
     '',

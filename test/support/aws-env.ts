@@ -6,7 +6,14 @@ import { join } from 'node:path';
  * profile makes it skip environment credentials, and config files may carry endpoints or retry
  * settings.
  */
-const INTERFERING = ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', 'AWS_MAX_ATTEMPTS', 'AWS_RETRY_MODE'];
+const INTERFERING = [
+  'AWS_PROFILE',
+  'AWS_SESSION_TOKEN',
+  'AWS_ENDPOINT_URL',
+  'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
+  'AWS_MAX_ATTEMPTS',
+  'AWS_RETRY_MODE',
+];
 
 /**
  * Points the real AWS SDK in this process at a fake service: sets `serviceEnv` (from a fake's

@@ -162,7 +162,11 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
     }
     if (secretId === undefined) return { status: 400, type: 'SerializationException', message: 'the request body is not valid JSON' };
     if (secretId === '') {
-      return { status: 400, type: 'ValidationException', message: "1 validation error detected: Value at 'secretId' failed to satisfy constraint: Member must not be null" };
+      return {
+        status: 400,
+        type: 'ValidationException',
+        message: "1 validation error detected: Value at 'secretId' failed to satisfy constraint: Member must not be null",
+      };
     }
 
     if (failEverything || failuresLeft > 0) {

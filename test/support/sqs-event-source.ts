@@ -93,7 +93,10 @@ export async function pollOnce(options: {
   const toDelete = event.Records.filter((r) => !failed.has(r.messageId) && !options.loseDelete?.(r));
   if (toDelete.length > 0) {
     const result = await client.send(
-      new DeleteMessageBatchCommand({ QueueUrl: queue.url, Entries: toDelete.map((r, i) => ({ Id: `d${i}`, ReceiptHandle: r.receiptHandle })) }),
+      new DeleteMessageBatchCommand({
+        QueueUrl: queue.url,
+        Entries: toDelete.map((r, i) => ({ Id: `d${i}`, ReceiptHandle: r.receiptHandle })),
+      }),
     );
     if ((result.Failed ?? []).length > 0) throw new Error(`the fake refused deletions: ${JSON.stringify(result.Failed)}`);
   }

@@ -144,12 +144,15 @@ class SqsError extends Error {
 }
 
 const errors = {
-  noQueue: (url: unknown) => new SqsError(400, 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', `The specified queue does not exist: ${String(url)}`),
+  noQueue: (url: unknown) =>
+    new SqsError(400, 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', `The specified queue does not exist: ${String(url)}`),
   badHandle: () => new SqsError(404, 'ReceiptHandleIsInvalid', 'ReceiptHandleIsInvalid', 'The input receipt handle is invalid.'),
-  notInFlight: () => new SqsError(400, 'MessageNotInflight', 'AWS.SimpleQueueService.MessageNotInflight', 'The message referred to is not in flight.'),
+  notInFlight: () =>
+    new SqsError(400, 'MessageNotInflight', 'AWS.SimpleQueueService.MessageNotInflight', 'The message referred to is not in flight.'),
   missing: (name: string) => new SqsError(400, 'MissingParameter', 'MissingParameter', `The request must contain the parameter ${name}.`),
   invalid: (message: string) => new SqsError(400, 'InvalidParameterValue', 'InvalidParameterValue', message),
-  unknownOperation: (target: unknown) => new SqsError(400, 'UnknownOperationException', 'UnknownOperation', `unknown operation ${String(target)}`),
+  unknownOperation: (target: unknown) =>
+    new SqsError(400, 'UnknownOperationException', 'UnknownOperation', `unknown operation ${String(target)}`),
   internal: () => new SqsError(500, 'InternalFailure', 'InternalFailure', 'We encountered an internal error. Please try again.'),
 };
 
@@ -228,7 +231,8 @@ export async function startFakeSqs(): Promise<FakeSqs> {
     const out: Record<string, string> = {};
     for (const name of names) {
       const value = all[name];
-      if (value !== undefined && (queue.fifo || !['MessageGroupId', 'MessageDeduplicationId', 'SequenceNumber'].includes(name))) out[name] = value;
+      if (value !== undefined && (queue.fifo || !['MessageGroupId', 'MessageDeduplicationId', 'SequenceNumber'].includes(name)))
+        out[name] = value;
     }
     return out;
   };
@@ -251,10 +255,14 @@ export async function startFakeSqs(): Promise<FakeSqs> {
       if (queue.fifo) {
         if (!groupId) throw errors.missing('MessageGroupId');
         if (!deduplicationId) {
-          throw errors.invalid('The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly');
+          throw errors.invalid(
+            'The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly',
+          );
         }
         if (typeof input.DelaySeconds === 'number' && input.DelaySeconds !== 0) {
-          throw errors.invalid('Value for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.');
+          throw errors.invalid(
+            'Value for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.',
+          );
         }
         for (const [key, entry] of queue.recent) if (entry.until <= now) queue.recent.delete(key);
         const key = queue.deduplicationScope === 'messageGroup' ? `${groupId}\u0000${deduplicationId}` : deduplicationId;
@@ -264,12 +272,38 @@ export async function startFakeSqs(): Promise<FakeSqs> {
         const messageId = randomUUID();
         const sequenceNumber = String(++sequence).padStart(20, '0');
         queue.recent.set(key, { messageId, sequenceNumber, until: now + DEDUPLICATION_WINDOW_MS });
-        queue.messages.push({ messageId, body, md5: md5(body), groupId, deduplicationId, sequenceNumber, sentAt: now, deadLetterSourceArn: undefined, receiveCount: 0, firstReceiveAt: undefined, visibleAt: now, receiptHandle: undefined });
+        queue.messages.push({
+          messageId,
+          body,
+          md5: md5(body),
+          groupId,
+          deduplicationId,
+          sequenceNumber,
+          sentAt: now,
+          deadLetterSourceArn: undefined,
+          receiveCount: 0,
+          firstReceiveAt: undefined,
+          visibleAt: now,
+          receiptHandle: undefined,
+        });
         return { MD5OfMessageBody: md5(body), MessageId: messageId, SequenceNumber: sequenceNumber };
       }
       const delay = typeof input.DelaySeconds === 'number' ? input.DelaySeconds : 0;
       const messageId = randomUUID();
-      queue.messages.push({ messageId, body, md5: md5(body), groupId: undefined, deduplicationId: undefined, sequenceNumber: undefined, sentAt: now, deadLetterSourceArn: undefined, receiveCount: 0, firstReceiveAt: undefined, visibleAt: now + delay * 1_000, receiptHandle: undefined });
+      queue.messages.push({
+        messageId,
+        body,
+        md5: md5(body),
+        groupId: undefined,
+        deduplicationId: undefined,
+        sequenceNumber: undefined,
+        sentAt: now,
+        deadLetterSourceArn: undefined,
+        receiveCount: 0,
+        firstReceiveAt: undefined,
+        visibleAt: now + delay * 1_000,
+        receiptHandle: undefined,
+      });
       return { MD5OfMessageBody: md5(body), MessageId: messageId };
     },
 
@@ -278,10 +312,18 @@ export async function startFakeSqs(): Promise<FakeSqs> {
       const now = clock();
       const max = input.MaxNumberOfMessages === undefined ? 1 : input.MaxNumberOfMessages;
       if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 10) {
-        throw errors.invalid(`Value ${String(max)} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.`);
+        throw errors.invalid(
+          `Value ${String(max)} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.`,
+        );
       }
-      const visibility = input.VisibilityTimeout === undefined ? queue.visibilityTimeoutSeconds : visibilitySeconds(input.VisibilityTimeout, 'VisibilityTimeout');
-      const wanted = [...((input.AttributeNames as string[] | undefined) ?? []), ...((input.MessageSystemAttributeNames as string[] | undefined) ?? [])];
+      const visibility =
+        input.VisibilityTimeout === undefined
+          ? queue.visibilityTimeoutSeconds
+          : visibilitySeconds(input.VisibilityTimeout, 'VisibilityTimeout');
+      const wanted = [
+        ...((input.AttributeNames as string[] | undefined) ?? []),
+        ...((input.MessageSystemAttributeNames as string[] | undefined) ?? []),
+      ];
       // FIFO: a group with a message in flight yields nothing; otherwise its messages come in order.
       const blocked = new Set<string>();
       if (queue.fifo) for (const m of queue.messages) if (m.groupId && m.receiptHandle && !isVisible(m, now)) blocked.add(m.groupId);
@@ -309,7 +351,13 @@ export async function startFakeSqs(): Promise<FakeSqs> {
           message.visibleAt = now + visibility * 1_000;
           message.receiptHandle = `${message.messageId}#${randomUUID()}`;
           byHandle.set(message.receiptHandle, { queue, message });
-          return { MessageId: message.messageId, ReceiptHandle: message.receiptHandle, MD5OfBody: message.md5, Body: message.body, Attributes: attributesOf(queue, message, wanted) };
+          return {
+            MessageId: message.messageId,
+            ReceiptHandle: message.receiptHandle,
+            MD5OfBody: message.md5,
+            Body: message.body,
+            Attributes: attributesOf(queue, message, wanted),
+          };
         }),
       };
     },
@@ -343,7 +391,9 @@ export async function startFakeSqs(): Promise<FakeSqs> {
         ApproximateNumberOfMessagesNotVisible: String(queue.messages.filter((m) => !isVisible(m, now)).length),
         VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
         FifoQueue: queue.fifo ? 'true' : undefined,
-        RedrivePolicy: queue.deadLetter ? JSON.stringify({ deadLetterTargetArn: queue.deadLetter.queue.arn, maxReceiveCount: queue.deadLetter.maxReceiveCount }) : undefined,
+        RedrivePolicy: queue.deadLetter
+          ? JSON.stringify({ deadLetterTargetArn: queue.deadLetter.queue.arn, maxReceiveCount: queue.deadLetter.maxReceiveCount })
+          : undefined,
       };
       const wanted = (input.AttributeNames as string[] | undefined) ?? [];
       const names = wanted.includes('All') ? Object.keys(all) : wanted;
@@ -376,8 +426,20 @@ export async function startFakeSqs(): Promise<FakeSqs> {
 
   function batch(input: Record<string, unknown>, each: (entry: Record<string, unknown>) => void): unknown {
     const entries = input.Entries;
-    if (!Array.isArray(entries) || entries.length === 0) throw new SqsError(400, 'EmptyBatchRequest', 'AWS.SimpleQueueService.EmptyBatchRequest', 'There should be at least one entry in the request.');
-    if (entries.length > 10) throw new SqsError(400, 'TooManyEntriesInBatchRequest', 'AWS.SimpleQueueService.TooManyEntriesInBatchRequest', 'Maximum number of entries per request are 10.');
+    if (!Array.isArray(entries) || entries.length === 0)
+      throw new SqsError(
+        400,
+        'EmptyBatchRequest',
+        'AWS.SimpleQueueService.EmptyBatchRequest',
+        'There should be at least one entry in the request.',
+      );
+    if (entries.length > 10)
+      throw new SqsError(
+        400,
+        'TooManyEntriesInBatchRequest',
+        'AWS.SimpleQueueService.TooManyEntriesInBatchRequest',
+        'Maximum number of entries per request are 10.',
+      );
     const successful: { Id: string }[] = [];
     const failed: { Id: string; SenderFault: boolean; Code: string; Message: string }[] = [];
     for (const entry of entries as Record<string, unknown>[]) {
@@ -427,7 +489,8 @@ export async function startFakeSqs(): Promise<FakeSqs> {
       result = run(input);
       if (fault === 'lose-response') throw errors.internal();
     } catch (error) {
-      failure = error instanceof SqsError ? error : new SqsError(500, 'InternalFailure', 'InternalFailure', `fake server error: ${String(error)}`);
+      failure =
+        error instanceof SqsError ? error : new SqsError(500, 'InternalFailure', 'InternalFailure', `fake server error: ${String(error)}`);
     }
     calls.push({ operation, at: Date.now(), input, headers: { ...req.headers }, status: failure?.status ?? 200 });
     const requestId = randomUUID();

@@ -30,8 +30,7 @@ type Expect<T extends true> = T;
 // --- shared literal parts --------------------------------------------------------------------------------------------
 
 const USER_ID = '5a2f4e7c-9b1d-4c3e-8f6a-0d2b7e9c1a34';
-const CHROME_UA =
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/127.0.0.0 Safari/537.36';
+const CHROME_UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/127.0.0.0 Safari/537.36';
 
 const signedUpUser = {
   id: USER_ID,
@@ -334,7 +333,7 @@ export function describeEvent(event: AuthgearEvent): string {
       return `flow ${event.payload.authentication_context.authentication_flow?.type ?? '?'} for ${user?.id ?? 'new user'}`;
     }
     case 'oidc.jwt.pre_create':
-      return `jwt for ${String(event.payload.jwt.payload['sub'])}, ${event.payload.identities?.length ?? 0} identities`;
+      return `jwt for ${String(event.payload.jwt.payload.sub)}, ${event.payload.identities?.length ?? 0} identities`;
     case 'usage.alert.triggered':
       return `${event.payload.usage.name}: ${event.payload.usage.current_value}/${event.payload.usage.quota}`;
     case 'user.created':
@@ -360,12 +359,7 @@ export type Checks = [
   Expect<Equal<NonBlockingEvent['type'], NonBlockingEventType>>,
   Expect<Equal<AuthgearEvent['type'], BlockingEventType | NonBlockingEventType>>,
   Expect<Equal<Extract<AuthgearEvent, { type: 'user.created' }>['payload'], NonBlockingPayloadMap['user.created']>>,
-  Expect<
-    Equal<
-      Extract<AuthgearEvent, { type: 'oidc.id_token.pre_create' }>['payload'],
-      BlockingPayloadMap['oidc.id_token.pre_create']
-    >
-  >,
+  Expect<Equal<Extract<AuthgearEvent, { type: 'oidc.id_token.pre_create' }>['payload'], BlockingPayloadMap['oidc.id_token.pre_create']>>,
   Expect<Equal<BlockingPayloadMap['oidc.id_token.pre_create']['identities'], Identity[] | null>>,
   Expect<Equal<EventContext['user_id'], string | null>>,
   Expect<Equal<EventContext['geo_location_code'], string | null>>,

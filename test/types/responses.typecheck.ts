@@ -2,14 +2,7 @@
  * Compile-only checks for the blocking response types (run by `tsc --noEmit`, not by vitest).
  * Each `@ts-expect-error` line must fail to compile; if it ever compiles, tsc reports the unused directive.
  */
-import type {
-  AmrConstraint,
-  BlockingResponse,
-  Constraints,
-  Deny,
-  RateLimits,
-  UserMutation,
-} from '../../shared/core/responses';
+import type { AmrConstraint, BlockingResponse, Constraints, Deny, RateLimits, UserMutation } from '../../shared/core/responses';
 
 // --- valid answers compile ---------------------------------------------------------------------
 
@@ -69,8 +62,9 @@ export const mutationsWhenDenying: BlockingResponse<'user.pre_create'> = { is_al
 // @ts-expect-error Deny has nothing but is_allowed, title and reason
 export const denyWithExtra: Deny = { is_allowed: false, mutations: {} };
 
+type PreAuthenticated = BlockingResponse<'authentication.pre_authenticated'>;
 // @ts-expect-error bot_protection is not accepted by authentication.pre_authenticated
-export const botProtectionPreAuthenticated: BlockingResponse<'authentication.pre_authenticated'> = { is_allowed: true, bot_protection: { mode: 'always' } };
+export const botProtectionPreAuthenticated: PreAuthenticated = { is_allowed: true, bot_protection: { mode: 'always' } };
 
 // @ts-expect-error constraints are not accepted by user.pre_create
 export const constraintsOnUserEvent: BlockingResponse<'user.pre_create'> = { is_allowed: true, constraints: { amr: ['mfa'] } };
@@ -78,8 +72,9 @@ export const constraintsOnUserEvent: BlockingResponse<'user.pre_create'> = { is_
 // @ts-expect-error mutations are not accepted by authentication events
 export const mutationsOnAuthentication: BlockingResponse<'authentication.post_identified'> = { is_allowed: true, mutations: {} };
 
+type PreInitialize = BlockingResponse<'authentication.pre_initialize'>;
 // @ts-expect-error x_passkey is not an amr constraint Authgear accepts
-export const passkeyConstraint: BlockingResponse<'authentication.pre_initialize'> = { is_allowed: true, constraints: { amr: ['x_passkey'] } };
+export const passkeyConstraint: PreInitialize = { is_allowed: true, constraints: { amr: ['x_passkey'] } };
 
 // @ts-expect-error not an amr constraint
 export const badAmr: AmrConstraint = 'x_biometric';
