@@ -11,6 +11,7 @@
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { HandlerFileError } from '../shared/core/errors';
+import { functionsDirOf } from '../shared/discovery/functions-dir';
 import { addSecurityChecks } from './security-checks';
 import { AuthgearWebhooksStack, StackConfigError, stackNameFromContext } from './stack';
 
@@ -19,7 +20,7 @@ const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 try {
   const app = new App();
   const stackName = stackNameFromContext(app.node);
-  new AuthgearWebhooksStack(app, stackName, { projectRoot, stackName });
+  new AuthgearWebhooksStack(app, stackName, { projectRoot, stackName, functionsDir: functionsDirOf(projectRoot) });
   addSecurityChecks(app);
   app.synth();
 } catch (error) {

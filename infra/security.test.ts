@@ -13,6 +13,7 @@ import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ACKNOWLEDGED_RULES, addSecurityChecks } from './security-checks';
 import { AuthgearWebhooksStack } from './stack';
+import { FIXTURE_FUNCTIONS_DIR } from '../test/support/fixture-handlers';
 import {
   CDK_JSON_CONTEXT,
   NO_BUNDLING,
@@ -36,7 +37,7 @@ const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:authgea
 
 /** The stack in the shapes it can take: this project as `cdk synth` builds it, and every option that adds or changes resources. */
 const CONFIGURATIONS: readonly (readonly [string, () => string, Record<string, unknown>])[] = [
-  ['this project with cdk.json', () => REPO_ROOT, {}],
+  ['the template with cdk.json and its fixture handlers (secrets included)', () => REPO_ROOT, {}],
   [
     'an existing secret by ARN, provisioned and reserved concurrency, a worker cap and an alarm topic',
     () => makeProject({ blocking: ['user.pre_create.ts', 'oidc.jwt.pre_create.ts'], nonBlocking: ['user.created.ts'] }),
@@ -82,7 +83,9 @@ interface ValidationReport {
 function synthWithChecks(projectRoot: string, context: Record<string, unknown>, plant?: (stack: Stack) => void) {
   const outdir = tempDir('authgear-nag-');
   const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...NO_BUNDLING, ...context } });
-  const stack = new AuthgearWebhooksStack(app, 'NagStack', { projectRoot });
+  // The repository itself is synthesized with the template's fixture handlers, never with functions/.
+  const functionsDir = projectRoot === REPO_ROOT ? FIXTURE_FUNCTIONS_DIR : undefined;
+  const stack = new AuthgearWebhooksStack(app, 'NagStack', { projectRoot, ...(functionsDir ? { functionsDir } : {}) });
   plant?.(stack);
   addSecurityChecks(app);
   let error: unknown;

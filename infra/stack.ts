@@ -7,12 +7,15 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../shared/core/config';
-import { findHandlerFiles } from '../shared/discovery/handler-files';
+import { checkHandlerFilesSync } from '../shared/discovery/check-handlers-sync';
+import { declaredSecrets } from '../shared/discovery/checked-handler-files';
 import { QUEUE_ENV } from '../shared/queue/config';
 import { retrySchedule } from '../shared/queue/retry';
 import { webhookAlarms, type WebhookAlarms } from './alarms';
+import { resolveHandlerEnv } from './handler-env';
+import { grantHandlerSecrets } from './handler-secrets';
 import { webhookHttpApi } from './http-api';
-import { AUTHGEAR_BLOCKING_TIMEOUT_MS, resolveOptions, type AuthgearWebhooksOptions } from './options';
+import { AUTHGEAR_BLOCKING_TIMEOUT_MS, resolveOptions, StackConfigError, type AuthgearWebhooksOptions } from './options';
 import { addAlarmOutputs, addHookOutputs, addQueueOutputs } from './outputs';
 import { describeFunction, webhookFunction } from './webhook-function';
 import { allowEnqueue, feedWorker, webhookQueues, WORKER_TIMEOUT_SECONDS } from './webhook-queue';
@@ -40,6 +43,14 @@ export interface AuthgearWebhooksStackProps extends StackProps, AuthgearWebhooks
    * `<projectRoot>/package-lock.json` pins what gets bundled.
    */
   readonly projectRoot: string;
+  /** The folder of handler files (`blocking/`, `non-blocking/`). @default `<projectRoot>/functions` */
+  readonly functionsDir?: string;
+  /**
+   * Plain settings for the handlers: environment variables of the blocking function and the
+   * worker. Also read from the `handlerEnv` context value (cdk.json). Not for secrets.
+   * @default none
+   */
+  readonly handlerEnv?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /**
@@ -95,8 +106,13 @@ export class AuthgearWebhooksStack extends Stack {
       ...props,
     });
     const options = resolveOptions(this.node, props);
-    // Before any resource exists, so a misnamed handler file fails synth with just the file's name.
-    const files = findHandlerFiles(props.projectRoot);
+    // Before any resource exists, and before bundling: a handler file that is misnamed or does not
+    // export its handler fails synth with the message of `npm run typecheck`, naming the file.
+    const files = checkHandlerFilesSync(props.projectRoot, props.functionsDir);
+    const handlerEnv = resolveHandlerEnv(props.handlerEnv ?? this.node.tryGetContext('handlerEnv'));
+    if (handlerEnv.DENIED_EMAIL_DOMAINS !== undefined && options.deniedEmailDomains !== undefined) {
+      throw new StackConfigError('DENIED_EMAIL_DOMAINS is set both by deniedEmailDomains and in handlerEnv; keep one');
+    }
     Tags.of(this).add('project', 'authgear-webhooks');
 
     // The signing secret: created empty, or an existing one.
@@ -112,7 +128,7 @@ export class AuthgearWebhooksStack extends Stack {
     if (options.logLevel !== undefined) verifierEnv[ENV.logLevel] = options.logLevel;
     if (options.secretCacheTtlSeconds !== undefined) verifierEnv[ENV.secretCacheTtlSeconds] = String(options.secretCacheTtlSeconds);
     // The deadline and the example's deny list only mean something to blocking handlers.
-    const blockingEnv = { ...verifierEnv };
+    const blockingEnv = { ...handlerEnv, ...verifierEnv };
     if (options.blockingDeadlineMs !== undefined) blockingEnv[ENV.blockingDeadlineMs] = String(options.blockingDeadlineMs);
     if (options.deniedEmailDomains !== undefined) blockingEnv.DENIED_EMAIL_DOMAINS = options.deniedEmailDomains.join(',');
 
@@ -130,6 +146,7 @@ export class AuthgearWebhooksStack extends Stack {
       description: describeFunction('blocking', files.blocking),
       reservedConcurrentExecutions: options.blockingReservedConcurrency,
     });
+    grantHandlerSecrets(this, this.blockingFunction, declaredSecrets(files.blocking));
 
     // Non-blocking path: receiver → FIFO queue → worker, with a dead-letter queue.
     const schedule = retrySchedule(options.retryWindowMinutes);
@@ -150,6 +167,7 @@ export class AuthgearWebhooksStack extends Stack {
     allowEnqueue(this.nonBlockingFunction, this.queue);
 
     const workerEnv: Record<string, string> = {
+      ...handlerEnv,
       NODE_OPTIONS: '--enable-source-maps',
       [QUEUE_ENV.queueUrl]: this.queue.queueUrl,
       [QUEUE_ENV.retryWindowMinutes]: String(options.retryWindowMinutes),
@@ -162,7 +180,9 @@ export class AuthgearWebhooksStack extends Stack {
       timeout: Duration.seconds(WORKER_TIMEOUT_SECONDS),
       environment: workerEnv,
       description: describeFunction('non-blocking worker', files.nonBlocking),
+      readsHandlerSecrets: declaredSecrets(files.nonBlocking).length > 0,
     });
+    grantHandlerSecrets(this, this.workerFunction, declaredSecrets(files.nonBlocking));
     feedWorker(this, this.workerFunction, this.queue, { maxConcurrency: options.workerMaxConcurrency });
 
     // The API. With `provisionedConcurrency` > 0, the blocking routes call an alias kept that many

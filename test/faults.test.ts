@@ -19,6 +19,7 @@ import { VECTORS } from './fixtures/authgear-vectors';
 import { authgearHeaders, goJson } from './fixtures/go-json';
 import type { FakeSecretsManager } from './support/secrets-manager-server';
 import { useFakeSecretsManager } from './support/use-fake-secrets-manager';
+import { FIXTURE_FUNCTIONS_DIR } from './support/fixture-handlers';
 import { REPO_ROOT } from './support/paths';
 
 const REPO = REPO_ROOT;
@@ -210,6 +211,7 @@ describe('faults: Secrets Manager at cold start', () => {
     const logs = captureLogs();
     const server = await startLocalServer({
       projectRoot: REPO,
+      functionsDir: FIXTURE_FUNCTIONS_DIR,
       port: 0,
       env: { AUTHGEAR_WEBHOOK_SECRET_ID: id, LOG_LEVEL: 'debug' },
       logger: logs.logger,

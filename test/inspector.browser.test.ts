@@ -10,6 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalServer, type LocalServer } from '../shared/local/server';
 import { sampleBody, signedRequest } from '../shared/testing';
+import { FIXTURE_FUNCTIONS_DIR } from './support/fixture-handlers';
 import { REPO_ROOT } from './support/paths';
 
 const REPO = REPO_ROOT;
@@ -36,7 +37,12 @@ beforeAll(async () => {
     throw new Error(`Chromium is missing at ${CHROMIUM}; the inspector's browser test needs it: run apt-get install chromium`);
   }
   mkdirSync(OUTPUT, { recursive: true });
-  server = await startLocalServer({ projectRoot: REPO, port: 0, env: { AUTHGEAR_WEBHOOK_SECRET: SECRET, LOG_LEVEL: 'silent' } });
+  server = await startLocalServer({
+    projectRoot: REPO,
+    functionsDir: FIXTURE_FUNCTIONS_DIR,
+    port: 0,
+    env: { AUTHGEAR_WEBHOOK_SECRET: SECRET, LOG_LEVEL: 'silent' },
+  });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
   page = await browser.newPage();
 });

@@ -1,12 +1,14 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createWebhookApp, type WebhookApp } from '../core/app';
 import { assembleHandlers, type LoadedHandlerModule } from '../core/assemble';
+import { bindHandlerSecretsFrom, type HandlerSecretSources } from '../core/handler-secrets';
 import { ConfigError, ENV, readConfig } from '../core/config';
 import { createJsonLogger, type Logger } from '../core/logger';
 import type { NonBlockingQueue } from '../core/queued';
 import { withTimeout } from '../core/run-handler';
 import { SecretStore, type SecretSource } from '../core/secret';
 import { secretsManagerSource } from '../core/secrets-manager';
+import { secretsManagerSources } from './handler-secrets-aws';
 import { lambdaRequestBody } from './lambda-body';
 
 export interface LambdaHandlerOptions {
@@ -20,6 +22,8 @@ export interface LambdaHandlerOptions {
   readonly logger?: Logger;
   /** Defaults to Secrets Manager with `AUTHGEAR_WEBHOOK_SECRET_ID`. */
   readonly secretSource?: SecretSource;
+  /** Where handlers' declared secrets come from. Defaults to Secrets Manager, each name or ARN as declared. */
+  readonly handlerSecretSources?: HandlerSecretSources;
   /** With `serve: 'non-blocking'`: queue verified events instead of running handlers (see `lambda-receiver.ts`). */
   readonly nonBlockingQueue?: NonBlockingQueue;
 }
@@ -57,10 +61,11 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandle
   const env = options.env ?? process.env;
   const config = readConfig(env);
   const logger = options.logger ?? createJsonLogger({ level: config.logLevel });
-  const handlers = assembleHandlers(options.modules, {
-    blocking: options.serve === 'blocking',
-    nonBlocking: options.serve === 'non-blocking',
-  });
+  const handlers = bindHandlerSecretsFrom(
+    assembleHandlers(options.modules, { blocking: options.serve === 'blocking', nonBlocking: options.serve === 'non-blocking' }),
+    options.handlerSecretSources ?? secretsManagerSources(),
+    { logger, config },
+  );
   let source = options.secretSource;
   if (!source) {
     const secretId = env[ENV.secretId];

@@ -1,6 +1,7 @@
 import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { assembleHandlers, type LoadedHandlerModule } from '../core/assemble';
+import { bindHandlerSecretsFrom, noSecretSources, type HandlerSecretSources } from '../core/handler-secrets';
 import { readConfig } from '../core/config';
 import { createJsonLogger, describeError, type Logger } from '../core/logger';
 import { createQueuedEventProcessor, type HandledEvents, type QueuedResult } from '../core/queued';
@@ -17,6 +18,12 @@ export interface SqsWorkerOptions {
   readonly logger?: Logger;
   /** For ChangeMessageVisibility; defaults to the same short-timeout client as the receiver's. */
   readonly client?: SQSClient;
+  /**
+   * Where handlers' declared secrets come from. The generated entry passes Secrets Manager
+   * (`secretsManagerSources()`) when a handler declares one; without, no secret can be read, and
+   * the bundle carries no Secrets Manager client.
+   */
+  readonly handlerSecretSources?: HandlerSecretSources;
   /** Defaults to a per-container memory of 10,000 handled event ids. */
   readonly handled?: HandledEvents;
 }
@@ -52,7 +59,11 @@ export function createSqsWorkerHandler(options: SqsWorkerOptions): SqsWorkerHand
   const env = options.env ?? process.env;
   const config = readConfig(env);
   const logger = options.logger ?? createJsonLogger({ level: config.logLevel });
-  const handlers = assembleHandlers(options.modules, { blocking: false, nonBlocking: true });
+  const handlers = bindHandlerSecretsFrom(
+    assembleHandlers(options.modules, { blocking: false, nonBlocking: true }),
+    options.handlerSecretSources ?? noSecretSources('no handler of this worker declared it when the stack was synthesized'),
+    { logger, config },
+  );
   const queueUrl = readQueueUrl(env);
   const schedule = retrySchedule(readRetryWindowMinutes(env));
   const processEvent = createQueuedEventProcessor({ handlers, config, logger, ...(options.handled ? { handled: options.handled } : {}) });

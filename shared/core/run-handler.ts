@@ -4,6 +4,7 @@
  */
 import type { EventEnvelope } from './events';
 import type { HandlerContext, NonBlockingHandler } from './handler';
+import { undeclaredSecrets } from './handler-secrets';
 import { describeError, type LogFields, type Logger } from './logger';
 
 /** A handler did not settle by its deadline. */
@@ -144,6 +145,10 @@ class HandlerRun {
     return context as unknown as HandlerContext;
   }
 
+  get eventType(): unknown {
+    return this.#log.event_type;
+  }
+
   logger(): Logger {
     this.#logger ??= scopedLogger(this.#options.logger, this.#log);
     return this.#logger;
@@ -181,6 +186,14 @@ const CONTEXT_GETTERS: PropertyDescriptorMap = {
   signal: {
     get(this: ContextWithRun) {
       return this[RUN].signal();
+    },
+    enumerable: true,
+    configurable: true,
+  },
+  // A handler that declared secrets gets its own accessor in place of this one (handler-secrets.ts).
+  secrets: {
+    get(this: ContextWithRun) {
+      return undeclaredSecrets(String(this[RUN].eventType ?? 'this'));
     },
     enumerable: true,
     configurable: true,

@@ -4,6 +4,8 @@ import type { SecretSource } from './secret';
 export interface SecretsManagerSourceOptions {
   /** A client to reuse; by default one is created with short timeouts that fit the blocking-hook budget. */
   readonly client?: SecretsManagerClient;
+  /** What the secret holds, for the messages that say to store a value. Default `the Authgear webhook secret`. */
+  readonly holds?: string;
 }
 
 /**
@@ -21,16 +23,12 @@ export interface SecretsManagerSourceOptions {
  */
 export function secretsManagerSource(secretId: string, options: SecretsManagerSourceOptions = {}): SecretSource {
   let client = options.client;
+  const holds = options.holds ?? 'the Authgear webhook secret';
   return {
     kind: 'secrets-manager',
     async fetch() {
       // Created on first use so that merely loading this module costs nothing.
-      client ??= new SecretsManagerClient({
-        // Authgear waits 5 s for a blocking answer; a hung connection must fail well before that.
-        // Without throwOnRequestTimeout the SDK only warns and keeps waiting.
-        requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_500, throwOnRequestTimeout: true },
-        maxAttempts: 2,
-      });
+      client ??= createSecretsManagerClient();
       let output: GetSecretValueCommandOutput;
       try {
         output = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
@@ -38,7 +36,7 @@ export function secretsManagerSource(secretId: string, options: SecretsManagerSo
         // A secret created by the stack has no value until put-secret-value; the service reports
         // that as a missing AWSCURRENT version.
         if (error instanceof Error && error.name === 'ResourceNotFoundException' && /staging label/i.test(error.message)) {
-          throw new Error(`the secret ${secretId} has no value yet; store the Authgear webhook secret with put-secret-value`, {
+          throw new Error(`the secret ${secretId} has no value yet; store ${holds} with put-secret-value`, {
             cause: error,
           });
         }
@@ -46,7 +44,19 @@ export function secretsManagerSource(secretId: string, options: SecretsManagerSo
       }
       if (output.SecretString !== undefined) return output.SecretString;
       if (output.SecretBinary !== undefined) return Buffer.from(output.SecretBinary).toString('utf8');
-      throw new Error(`the secret ${secretId} has no value; store the Authgear webhook secret with put-secret-value`);
+      throw new Error(`the secret ${secretId} has no value; store ${holds} with put-secret-value`);
     },
   };
+}
+
+/**
+ * A Secrets Manager client with short timeouts: Authgear waits 5 s for a blocking answer, so a
+ * hung connection must fail well before that. Without throwOnRequestTimeout the SDK only warns
+ * and keeps waiting.
+ */
+export function createSecretsManagerClient(): SecretsManagerClient {
+  return new SecretsManagerClient({
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_500, throwOnRequestTimeout: true },
+    maxAttempts: 2,
+  });
 }

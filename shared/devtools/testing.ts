@@ -14,12 +14,14 @@ import { readConfig, type RuntimeConfig } from '../core/config';
 import { NON_BLOCKING_PATH, SIGNATURE_HEADER, type BlockingEventType, type NonBlockingEventType } from '../core/constants';
 import type { BlockingEventMap, NonBlockingEventMap } from '../core/events';
 import type { BlockingHandler, HandlerSet, NonBlockingHandler } from '../core/handler';
+import { bindHandlerSecrets, createHandlerSecretRegistry } from '../core/handler-secrets';
 import { createJsonLogger } from '../core/logger';
 import type { BlockingResponse, ResponseViolation } from '../core/responses';
 import { SecretStore, staticSecretSource } from '../core/secret';
 import { signBody } from '../core/verify';
 import { goJson } from './go-json';
 import { sampleEvent, type SampleOptions } from './samples';
+import { testKitSecretSources } from './test-kit-secrets';
 
 export {
   sampleEvent,
@@ -75,13 +77,19 @@ export interface InvokeResult<Answer> {
 }
 
 /** Input of {@link invokeHandler}. */
-export interface InvokeOptions<Event> {
+export interface InvokeOptions<Event, SecretName extends string = string> {
   /** The event to deliver. Default: a sample of the handler's type. */
   readonly event?: Event;
   /** Options of the default sample (ignored when `event` is given). */
   readonly sample?: SampleOptions;
   /** Runtime settings, e.g. `{ blockingDeadlineMs: 50 }` to test the deadline quickly. */
   readonly config?: Partial<RuntimeConfig>;
+  /**
+   * Values of the secrets the handler declared, e.g. `{ 'crm/api-key': 'test-key' }`. A declared
+   * secret not given here is read as `npm start` reads it: `SECRET_CRM_API_KEY` from the
+   * environment, then from `.env`.
+   */
+  readonly secrets?: { readonly [Name in SecretName]?: string };
 }
 
 /** Non-blocking answers: `{ received: true }`, or an error body with a 5xx. */
@@ -101,13 +109,13 @@ export type NonBlockingAnswer = { readonly received: true } | { readonly error: 
  * expect(result.outcome).toBe('denied');
  * ```
  */
-export function invokeHandler<T extends BlockingEventType>(
-  handler: BlockingHandler<T>,
-  options?: InvokeOptions<BlockingEventMap[T]>,
+export function invokeHandler<T extends BlockingEventType, SecretName extends string = never>(
+  handler: BlockingHandler<T, SecretName>,
+  options?: InvokeOptions<BlockingEventMap[T], SecretName>,
 ): Promise<InvokeResult<BlockingResponse<T>>>;
-export function invokeHandler<T extends NonBlockingEventType>(
-  handler: NonBlockingHandler<T>,
-  options?: InvokeOptions<NonBlockingEventMap[T]>,
+export function invokeHandler<T extends NonBlockingEventType, SecretName extends string = never>(
+  handler: NonBlockingHandler<T, SecretName>,
+  options?: InvokeOptions<NonBlockingEventMap[T], SecretName>,
 ): Promise<InvokeResult<NonBlockingAnswer>>;
 export async function invokeHandler(
   handler: BlockingHandler | NonBlockingHandler,
@@ -122,8 +130,16 @@ export async function invokeHandler(
     ttlMs: config.secretCacheTtlMs,
     refreshIntervalMs: config.secretRefreshIntervalMs,
   });
-  const handlers: HandlerSet =
-    handler.kind === 'blocking' ? { blocking: new Map([[handler.event, handler]]) } : { nonBlocking: new Map([[handler.event, handler]]) };
+  const registry = createHandlerSecretRegistry({
+    sources: testKitSecretSources(options.secrets ?? {}),
+    logger,
+    ttlMs: config.secretCacheTtlMs,
+    refreshIntervalMs: config.secretRefreshIntervalMs,
+  });
+  const handlers: HandlerSet = bindHandlerSecrets(
+    handler.kind === 'blocking' ? { blocking: new Map([[handler.event, handler]]) } : { nonBlocking: new Map([[handler.event, handler]]) },
+    registry,
+  );
   const app = createWebhookApp({ handlers, secrets, config, logger });
 
   const { body, headers } = signedRequest(options.event ?? sampleEvent(handler.event, options.sample), KIT_SECRET);

@@ -6,6 +6,7 @@ import { ConfigError, ENV } from '../core/config';
 import { DEFAULTS } from '../core/constants';
 import { HandlerFileError } from '../core/errors';
 import { removeLocalState, writeLocalState } from '../devtools/local-state';
+import { functionsDirOf } from '../discovery/functions-dir';
 import { loadEnvFile } from './env-file';
 import { PortInUseError, startLocalServer, type LocalServer } from './server';
 
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   // Handler files read process.env themselves (as they do in Lambda), so they must see .env too.
   for (const [name, value] of Object.entries(env)) if (process.env[name] === undefined && value !== undefined) process.env[name] = value;
 
-  const server = await startLocalServer({ projectRoot, port: readPort(env.PORT), env });
+  const server = await startLocalServer({ projectRoot, functionsDir: functionsDirOf(projectRoot, env), port: readPort(env.PORT), env });
   process.stdout.write(describe(server));
   // Lets `npm run send` find this server (and a generated secret) without asking.
   const stateProblem = writeLocalState(projectRoot, {

@@ -5,6 +5,7 @@ import { createNodeListener } from '../adapters/node-http';
 import { createWebhookApp, type RouteInfo } from '../core/app';
 import { ConfigError, ENV, readConfig } from '../core/config';
 import { renderHookConfig } from '../core/hook-config';
+import { bindHandlerSecretsFrom, environmentSecretSources } from '../core/handler-secrets';
 import { createJsonLogger, type Logger } from '../core/logger';
 import { parseSecretValue, SecretStore, staticSecretSource, type SecretSource } from '../core/secret';
 import { secretsManagerSource } from '../core/secrets-manager';
@@ -17,6 +18,8 @@ import { retrySchedule } from '../queue/retry';
 export interface LocalServerOptions {
   /** The folder that holds `functions/`. */
   readonly projectRoot: string;
+  /** The folder of handler files; default `<projectRoot>/functions`. */
+  readonly functionsDir?: string;
   /** 0 picks a free port. */
   readonly port: number;
   /** Default `127.0.0.1`: the local server is for this machine only. */
@@ -85,7 +88,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   // The inspector (/_inspector) records each delivery with the log lines written for it.
   const inspector = createInspector({ secrets: () => secrets.get(), maxEventAgeSeconds: config.maxEventAgeSeconds });
   const logger = inspector.wrapLogger(options.logger ?? createJsonLogger({ level: config.logLevel }));
-  const handlers = await loadHandlers(findHandlerFiles(projectRoot));
+  const handlers = bindHandlerSecretsFrom(
+    await loadHandlers(findHandlerFiles(projectRoot, options.functionsDir)),
+    environmentSecretSources(env),
+    { logger, config },
+  );
 
   const { source, secret } = chooseSecret(env);
   const secrets = new SecretStore({ source, logger, ttlMs: config.secretCacheTtlMs, refreshIntervalMs: config.secretRefreshIntervalMs });

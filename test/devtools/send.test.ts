@@ -26,6 +26,7 @@ import {
 } from '../../shared/devtools/send';
 import { startLocalServer, type LocalServer } from '../../shared/local/server';
 import { startFakeSecretsManager } from '../support/secrets-manager-server';
+import { FIXTURE_FUNCTIONS_DIR } from '../support/fixture-handlers';
 import { REPO_ROOT } from '../support/paths';
 
 const REPO = REPO_ROOT;
@@ -48,7 +49,12 @@ const fakeAnswers = new Map<string, { status: number; body: string }>();
 let workDir: string;
 
 beforeAll(async () => {
-  server = await startLocalServer({ projectRoot: REPO, port: 0, env: { AUTHGEAR_WEBHOOK_SECRET: SECRET, LOG_LEVEL: 'silent' } });
+  server = await startLocalServer({
+    projectRoot: REPO,
+    functionsDir: FIXTURE_FUNCTIONS_DIR,
+    port: 0,
+    env: { AUTHGEAR_WEBHOOK_SECRET: SECRET, LOG_LEVEL: 'silent' },
+  });
   fake = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -396,7 +402,7 @@ describe.concurrent('npm run send (the CLI)', () => {
 
   it('--all sends all 40 types and prints a table; blocking types without a handler are "not served", not failures', async () => {
     // Prepare
-    const served = findHandlerFiles(REPO).blocking.length;
+    const served = findHandlerFiles(REPO, FIXTURE_FUNCTIONS_DIR).blocking.length;
 
     // Act
     const result = await runCli(['--all', '--url', server.url, '--secret', SECRET]);
