@@ -1,41 +1,29 @@
 /**
  * The local inspector (`/_inspector`) in a real headless Chromium: deliveries appear with the
  * right verdicts, a row shows the exact bytes, replay with a fresh timestamp and the send-sample
- * form both produce new rows. Needs Debian's Chromium at /usr/bin/chromium.
+ * form both produce new rows. Runs the Chromium shipped in an npm package (test/support/browser.ts):
+ * no browser needs to be installed, and the test fails, saying why, when none can start.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalServer, type LocalServer } from '../shared/local/server';
 import { sampleBody, signedRequest } from '../shared/testing';
 import { FIXTURE_FUNCTIONS_DIR } from './support/fixture-handlers';
+import { launchChromium } from './support/browser';
 import { REPO_ROOT } from './support/paths';
 
 const REPO = REPO_ROOT;
-const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = join(REPO, '.build', 'test-output', 'inspector');
 const SECRET = 'inspector-test-secret-4f9a2c7e1b';
-const LAUNCH_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let server: LocalServer;
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is missing at ${CHROMIUM}; the inspector's browser test needs it: run apt-get install chromium`);
-  }
   mkdirSync(OUTPUT, { recursive: true });
   server = await startLocalServer({
     projectRoot: REPO,
@@ -43,7 +31,7 @@ beforeAll(async () => {
     port: 0,
     env: { AUTHGEAR_WEBHOOK_SECRET: SECRET, LOG_LEVEL: 'silent' },
   });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+  browser = await launchChromium();
   page = await browser.newPage();
 });
 
