@@ -215,7 +215,8 @@ export class AuthgearWebhooksStack extends Stack {
       blockingTarget,
       receiver: this.nonBlockingFunction,
       blockingFiles: files.blocking,
-      disableExecuteApiEndpoint: production.disableExecuteApiEndpoint,
+      // Unset rather than false, so the template of a stack without a custom domain is unchanged.
+      disableExecuteApiEndpoint: production.disableExecuteApiEndpoint || undefined,
     });
     this.api = http.api;
     this.stage = http.stage;

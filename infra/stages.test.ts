@@ -36,7 +36,8 @@ function synthStage(context: Record<string, unknown>, projectRoot = project()) {
     terminationProtection: selection.terminationProtection,
   });
   const json = Template.fromStack(stack).toJSON() as TemplateJson;
-  const fn = (construct: { node: { defaultChild?: unknown } }) => json.Resources[stack.getLogicalId(construct.node.defaultChild as CfnElement)];
+  const fn = (construct: { node: { defaultChild?: unknown } }) =>
+    json.Resources[stack.getLogicalId(construct.node.defaultChild as CfnElement)];
   return { selection, stack, json, fn };
 }
 
@@ -65,7 +66,8 @@ describe('stages', () => {
     const taggable = Object.values(json.Resources).filter((r) => r.Properties?.Tags !== undefined);
     expect(taggable.length).toBeGreaterThanOrEqual(8);
     // Lists of { Key, Value } for most types, a map for the HTTP API.
-    for (const resource of taggable) expect(JSON.stringify(resource.Properties.Tags)).toMatch(/"Key":"stage","Value":"staging"|"stage":"staging"/);
+    for (const resource of taggable)
+      expect(JSON.stringify(resource.Properties.Tags)).toMatch(/"Key":"stage","Value":"staging"|"stage":"staging"/);
   });
 
   it('deploys a protected stage to its account and region when the block names them', () => {
@@ -101,7 +103,10 @@ describe('stages', () => {
   it.each([
     [{ stage: 'prod' }, /unknown stage "prod": cdk.json defines staging, production \(context.stages\)/],
     [{ stage: 'Production' }, /stage must be a lower-case name/],
-    [{ stage: 'staging', stages: { staging: { logLevl: 'debug' } } }, /context.stages.staging has unknown setting logLevl; a stage may set account, region, terminationProtection, secretArn/],
+    [
+      { stage: 'staging', stages: { staging: { logLevl: 'debug' } } },
+      /context.stages.staging has unknown setting logLevl; a stage may set account, region, terminationProtection, secretArn/,
+    ],
     [{ stage: 'staging', stages: { staging: { account: '1234' } } }, /context.stages.staging.account must be a 12-digit AWS account id/],
     [{ stage: 'staging', stages: { staging: { region: 'Europe' } } }, /context.stages.staging.region must be an AWS region/],
     [{ stage: 'staging', stages: { staging: { terminationProtection: 'yes' } } }, /terminationProtection must be true or false/],
@@ -165,7 +170,9 @@ describe('the shipped cdk.json', () => {
 
     // Assess
     expect(result.status).toBe(1);
-    expect(result.stderr.trim()).toBe('unknown stage "prod": cdk.json defines staging, production (context.stages); add a block for it there');
+    expect(result.stderr.trim()).toBe(
+      'unknown stage "prod": cdk.json defines staging, production (context.stages); add a block for it there',
+    );
   });
 
   it('sets every recommended CDK feature flag', () => {
@@ -186,11 +193,7 @@ describe('npm run deploy / diff / destroy', () => {
   const stages = { staging: {}, production: {} };
 
   it.each([
-    [
-      'deploy',
-      ['production'],
-      ['deploy', '-c', 'stage=production', '--outputs-file', 'cdk-outputs.production.json'],
-    ],
+    ['deploy', ['production'], ['deploy', '-c', 'stage=production', '--outputs-file', 'cdk-outputs.production.json']],
     [
       'deploy',
       ['staging', '--require-approval', 'never'],
@@ -214,7 +217,8 @@ describe('npm run deploy / diff / destroy', () => {
 
     // Assess
     expect(plan).toEqual({
-      error: 'unknown stage "prod": cdk.json defines staging, production (context.stages). Usage: npm run deploy -- [<stage>] [cdk options]',
+      error:
+        'unknown stage "prod": cdk.json defines staging, production (context.stages). Usage: npm run deploy -- [<stage>] [cdk options]',
     });
   });
 
