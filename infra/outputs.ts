@@ -1,6 +1,6 @@
 /**
  * The stack outputs, few enough to read after `cdk deploy`: what to paste into the Authgear portal,
- * how to store the secret, the dashboard, and the queue URLs that `npm run redrive` reads. Alarm
+ * the secret and how to store it, the dashboard, and the queue URLs that `npm run redrive` reads. Alarm
  * names are on the dashboard (docs/deploy-to-production.md lists them).
  */
 import { CfnOutput, type Stack } from 'aws-cdk-lib';
@@ -19,7 +19,7 @@ export function pascalCase(eventType: string): string {
     .join('');
 }
 
-/** The hook URLs, how to store the secret (the command names it), and the `hook:` block for authgear.yaml. */
+/** The hook URLs, the secret and how to store it, and the `hook:` block for authgear.yaml. */
 export function addHookOutputs(
   stack: Stack,
   options: {
@@ -40,6 +40,11 @@ export function addHookOutputs(
   new CfnOutput(stack, 'NonBlockingUrl', {
     value: `${base}${NON_BLOCKING_PATH}`,
     description: 'Authgear non-blocking hook URL (every non-blocking event type)',
+  });
+  // Named by `npm run send -- --secret-id`, and by `secretArn` to reuse a kept secret after a destroy.
+  new CfnOutput(stack, secret.byName ? 'WebhookSecretName' : 'WebhookSecretArn', {
+    value: secret.id,
+    description: 'Secrets Manager secret holding the Authgear webhook signing secret',
   });
   new CfnOutput(stack, 'PutSecretValueCommand', {
     // `read -s` keeps the secret off the screen and out of shell history; printf is a shell

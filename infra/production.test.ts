@@ -336,7 +336,7 @@ describe('customer-managed KMS key', () => {
 });
 
 describe('outputs a person can use', () => {
-  it('are at most 10 for this project: the URLs, the hook YAML, the put-secret command, the dashboard and the redrive queues', () => {
+  it('are at most 10 for this project: the URLs, the hook YAML, the secret and its put command, the dashboard and the redrive queues', () => {
     // Act
     const s = synth(REPO_ROOT);
 
@@ -350,6 +350,7 @@ describe('outputs a person can use', () => {
       'NonBlockingQueueUrl',
       'NonBlockingUrl',
       'PutSecretValueCommand',
+      'WebhookSecretArn',
     ]);
     for (const [key, output] of Object.entries(s.json.Outputs)) expect(output.Description, key).toBeTruthy();
   });

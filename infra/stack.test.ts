@@ -172,7 +172,7 @@ describe('AuthgearWebhooksStack with a new secret (two blocking files, one non-b
     for (const [, role] of resourcesOfType(s.json, 'AWS::IAM::Role')) expect(role.Properties).not.toHaveProperty('ManagedPolicyArns');
   });
 
-  it('outputs one URL per route, the put-secret-value command, the hook config and the dashboard, and nothing else', () => {
+  it('outputs one URL per route, the secret ARN, the put-secret-value command, the hook config and the dashboard, and nothing else', () => {
     // Prepare
     const names = { [`${apiId}.ApiEndpoint`]: 'https://api.example', 'AWS::Region': 'REGION', [secretId]: 'SECRET_ARN' };
 
@@ -188,6 +188,7 @@ describe('AuthgearWebhooksStack with a new secret (two blocking files, one non-b
         'BlockingUrlUserPreCreate',
         'NonBlockingUrl',
         'PutSecretValueCommand',
+        'WebhookSecretArn',
         'DashboardUrl',
         ...QUEUE_OUTPUTS,
       ].sort(),
@@ -197,6 +198,7 @@ describe('AuthgearWebhooksStack with a new secret (two blocking files, one non-b
     expect(flatten(outputs.BlockingUrlOidcJwtPreCreate?.Value, names)).toBe('https://api.example/blocking/oidc.jwt.pre_create');
     expect(outputs.BlockingUrlOidcJwtPreCreate?.Description).toContain('oidc.jwt.pre_create');
     expect(flatten(outputs.NonBlockingUrl?.Value, names)).toBe('https://api.example/non-blocking');
+    expect(outputs.WebhookSecretArn?.Value).toEqual({ Ref: secretId });
     expect(Object.keys(outputs).length).toBeLessThanOrEqual(10);
     expect(command).toMatch(/^read -rs AUTHGEAR_SECRET && /);
     expect(command).toContain('--region REGION --secret-id SECRET_ARN');
@@ -245,7 +247,7 @@ describe('AuthgearWebhooksStack with an existing secret given by ARN, and runtim
     // Assess
     s.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
     for (const id of [s.blockingId, s.nonBlockingId]) expect(envOf(s.json, id).AUTHGEAR_WEBHOOK_SECRET_ID).toBe(arn);
-    expect(flatten(s.json.Outputs.PutSecretValueCommand?.Value, {})).toContain(`--secret-id ${arn} `);
+    expect(s.json.Outputs.WebhookSecretArn?.Value).toBe(arn);
   });
 
   it('grants GetSecretValue on that ARN only', () => {
@@ -310,7 +312,8 @@ describe('AuthgearWebhooksStack with an existing secret given by name, and no no
       expect(st.Action).toBe('secretsmanager:GetSecretValue');
       expect(flatten(st.Resource, names)).toBe('arn:aws:secretsmanager:REGION:ACCOUNT:secret:authgear/webhook-??????');
     }
-    expect(flatten(s.json.Outputs.PutSecretValueCommand?.Value, names)).toContain('--region REGION --secret-id authgear/webhook ');
+    expect(s.json.Outputs.WebhookSecretName?.Value).toBe('authgear/webhook');
+    expect(s.json.Outputs).not.toHaveProperty('WebhookSecretArn');
   });
 
   it('still creates the non-blocking function and route, so a "*" subscription is acknowledged', () => {
