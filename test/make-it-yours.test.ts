@@ -137,7 +137,7 @@ afterEach(() => {
 
 describe('user.profile.pre_update', () => {
   it('refuses changes to a profile the CRM has locked, asking with the API key', async () => {
-    const fetch = vi.fn(async () => new Response('{}', { status: 200 }));
+    const fetch = vi.fn(async (_url: string, _init?: RequestInit) => new Response('{}', { status: 200 }));
     vi.stubGlobal('fetch', fetch);
 
     const result = await invokeHandler(handler, { secrets: { 'crm/api-key': 'test-key' } });
