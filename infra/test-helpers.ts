@@ -10,6 +10,7 @@ import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { isBlockingEventType, isNonBlockingEventType } from '../shared/core/constants';
+import { FIXTURE_FUNCTIONS_DIR } from '../test/support/fixture-handlers';
 import { AuthgearWebhooksStack, type AuthgearWebhooksStackProps } from './stack';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -81,10 +82,15 @@ function handlerSource(folder: 'blocking' | 'non-blocking', type: string, secret
   return 'export default undefined;\n';
 }
 
-/** Synthesizes the stack for `projectRoot` with cdk.json's context plus `context`, without bundling. */
+/**
+ * Synthesizes the stack for `projectRoot` with cdk.json's context plus `context`, without bundling.
+ * The repository itself is synthesized with the template's fixture handlers, never with the
+ * project's functions/.
+ */
 export function synth(projectRoot: string, context: Record<string, unknown> = {}, props: Partial<AuthgearWebhooksStackProps> = {}) {
   const app = new App({ context: { ...CDK_JSON_CONTEXT, ...NO_BUNDLING, ...context } });
-  const stack = new AuthgearWebhooksStack(app, 'TestStack', { projectRoot, ...props });
+  const functionsDir = projectRoot === REPO_ROOT ? FIXTURE_FUNCTIONS_DIR : undefined;
+  const stack = new AuthgearWebhooksStack(app, 'TestStack', { projectRoot, ...(functionsDir ? { functionsDir } : {}), ...props });
   const template = Template.fromStack(stack);
   const logicalId = (construct: { node: { defaultChild?: unknown } }): string =>
     stack.getLogicalId(construct.node.defaultChild as CfnFunction);
