@@ -20,6 +20,7 @@ import {
   REPO_ROOT,
   actionsOf,
   makeProject,
+  resourcesOf,
   removeTempDirs,
   resourcesOfType,
   roleOf,
@@ -282,23 +283,32 @@ describe('least privilege over the whole template', () => {
 
   it.each(CONFIGURATIONS)('each function role has exactly the actions it needs, on its own resources: %s', (_name, project, context) => {
     // Prepare
-    const s = synth(project(), context);
+    const root = project();
+    const s = synth(root, context);
+    // Only the fixture handlers declare secrets.
+    const fixture = root === REPO_ROOT;
     const secretResource = (st: Statement) => st.Resource;
     const logGroupOf = (fnId: string) => ({
       'Fn::GetAtt': [(s.json.Resources[fnId]?.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref, 'Arn'],
     });
     const queueArn = { 'Fn::GetAtt': [s.queueId, 'Arn'] };
 
-    // Act
+    // Act: the handlers' own secrets are one statement of their own, checked below.
+    const isHandlerSecrets = (st: Statement) => (st as { Sid?: string }).Sid === 'ReadHandlerSecrets';
     const grants = (fnId: string) =>
       Object.fromEntries(
         statementsOfRole(s.json, roleOf(s.json, fnId))
+          .filter((st) => !isHandlerSecrets(st))
           .flatMap((st) => actionsOf(st).map((action) => [action, st] as const))
           .sort(([a], [b]) => a.localeCompare(b)),
       );
     const blocking = grants(s.blockingId);
     const receiver = grants(s.nonBlockingId);
     const worker = grants(s.workerId);
+    const handlerSecrets = (fnId: string) =>
+      statementsOfRole(s.json, roleOf(s.json, fnId))
+        .filter(isHandlerSecrets)
+        .map((st) => ({ actions: actionsOf(st), resources: resourcesOf(st).map((r) => JSON.stringify(r)) }));
 
     // Assess
     const logs = ['logs:CreateLogStream', 'logs:PutLogEvents'];
@@ -324,6 +334,29 @@ describe('least privilege over the whole template', () => {
     for (const action of ['sqs:SendMessage']) expect(receiver[action]?.Resource).toEqual(queueArn);
     for (const action of ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'])
       expect(worker[action]?.Resource).toEqual(queueArn);
+    // Declared handler secrets: GetSecretValue on exactly those, for the function that runs the handler.
+    const secretArn = (name: string) =>
+      JSON.stringify({
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':secretsmanager:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            `:secret:${name}-??????`,
+          ],
+        ],
+      });
+    expect(handlerSecrets(s.blockingId)).toEqual(
+      fixture ? [{ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn('fixture/denied-domain')] }] : [],
+    );
+    expect(handlerSecrets(s.workerId)).toEqual(
+      fixture ? [{ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn('fixture/crm-token')] }] : [],
+    );
+    expect(handlerSecrets(s.nonBlockingId)).toEqual([]);
     // Three roles, one per function, that only Lambda may assume.
     const roles = resourcesOfType(s.json, 'AWS::IAM::Role');
     expect(roles.map(([id]) => id).sort()).toEqual([s.blockingId, s.nonBlockingId, s.workerId].map((id) => roleOf(s.json, id)).sort());
