@@ -7,6 +7,7 @@ import type { NonBlockingQueue } from '../core/queued';
 import { withTimeout } from '../core/run-handler';
 import { SecretStore, type SecretSource } from '../core/secret';
 import { secretsManagerSource } from '../core/secrets-manager';
+import { adminApiFromEnvironment } from './admin-api';
 import { lambdaRequestBody } from './lambda-body';
 
 export interface LambdaHandlerOptions {
@@ -78,7 +79,8 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandle
     secrets,
     config,
     logger,
-    ...(options.nonBlockingQueue ? { nonBlockingQueue: options.nonBlockingQueue } : {}),
+    // A receiver (with a queue) runs no handler, so it needs no Admin API.
+    ...(options.nonBlockingQueue ? { nonBlockingQueue: options.nonBlockingQueue } : { adminApi: adminApiFromEnvironment(env, config) }),
   });
 
   const handle = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
