@@ -10,6 +10,7 @@ import { ENV } from '../shared/core/config';
 import { findHandlerFiles } from '../shared/discovery/handler-files';
 import { QUEUE_ENV } from '../shared/queue/config';
 import { retrySchedule } from '../shared/queue/retry';
+import { adminApiAccess, resolveAdminApiOptions, type AdminApiOptions } from './admin-api';
 import { webhookAlarms, type WebhookAlarms } from './alarms';
 import { webhookHttpApi } from './http-api';
 import { AUTHGEAR_BLOCKING_TIMEOUT_MS, resolveOptions, type AuthgearWebhooksOptions } from './options';
@@ -33,7 +34,7 @@ export { pascalCase } from './outputs';
 const NON_BLOCKING_TIMEOUT = Duration.seconds(29);
 
 /** Properties of {@link AuthgearWebhooksStack}. */
-export interface AuthgearWebhooksStackProps extends StackProps, AuthgearWebhooksOptions {
+export interface AuthgearWebhooksStackProps extends StackProps, AuthgearWebhooksOptions, AdminApiOptions {
   /**
    * The project folder: handler files are read from `<projectRoot>/functions/`, the generated
    * Lambda entries are written to `<projectRoot>/.build/entries/`, and
@@ -88,6 +89,8 @@ export class AuthgearWebhooksStack extends Stack {
   readonly workerErrorsAlarm: cloudwatch.Alarm;
   /** The secret created by this stack, or undefined when an existing one is used. */
   readonly secret: secretsmanager.Secret | undefined;
+  /** The secret for the Admin API private key, when this stack creates it (with `authgearEndpoint`). */
+  readonly adminApiPrivateKeySecret: secretsmanager.Secret | undefined;
 
   constructor(scope: Construct, id: string, props: AuthgearWebhooksStackProps) {
     super(scope, id, {
@@ -95,6 +98,7 @@ export class AuthgearWebhooksStack extends Stack {
       ...props,
     });
     const options = resolveOptions(this.node, props);
+    const adminApiOptions = resolveAdminApiOptions(this.node, props);
     // Before any resource exists, so a misnamed handler file fails synth with just the file's name.
     const files = findHandlerFiles(props.projectRoot);
     Tags.of(this).add('project', 'authgear-webhooks');
@@ -115,6 +119,10 @@ export class AuthgearWebhooksStack extends Stack {
     const blockingEnv = { ...verifierEnv };
     if (options.blockingDeadlineMs !== undefined) blockingEnv[ENV.blockingDeadlineMs] = String(options.blockingDeadlineMs);
     if (options.deniedEmailDomains !== undefined) blockingEnv.DENIED_EMAIL_DOMAINS = options.deniedEmailDomains.join(',');
+    // The Admin API (context.adminApi): for the functions that run handlers, never the receiver.
+    const adminApi = adminApiOptions ? adminApiAccess(this, adminApiOptions) : undefined;
+    Object.assign(blockingEnv, adminApi?.environment);
+    this.adminApiPrivateKeySecret = adminApi?.createdSecret;
 
     // Blocking path: one function for every blocking route.
     const common = { projectRoot: props.projectRoot, retention: options.logRetentionDays };
@@ -155,6 +163,7 @@ export class AuthgearWebhooksStack extends Stack {
       [QUEUE_ENV.retryWindowMinutes]: String(options.retryWindowMinutes),
     };
     if (options.logLevel !== undefined) workerEnv[ENV.logLevel] = options.logLevel;
+    Object.assign(workerEnv, adminApi?.environment);
     this.workerFunction = webhookFunction(this, 'Worker', {
       ...common,
       serve: 'worker',
@@ -164,6 +173,8 @@ export class AuthgearWebhooksStack extends Stack {
       description: describeFunction('non-blocking worker', files.nonBlocking),
     });
     feedWorker(this, this.workerFunction, this.queue, { maxConcurrency: options.workerMaxConcurrency });
+    adminApi?.grantRead(this.blockingFunction);
+    adminApi?.grantRead(this.workerFunction);
 
     // The API. With `provisionedConcurrency` > 0, the blocking routes call an alias kept that many
     // environments warm, so no login meets a cold start (BENCHMARKS.md: login-path budget).

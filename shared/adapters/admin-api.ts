@@ -15,14 +15,20 @@ import { secretsManagerSource } from '../core/secrets-manager';
  * createQueuedEventProcessor({ handlers, config, logger, adminApi });
  * ```
  */
-export function adminApiFromEnvironment(env: Readonly<Record<string, string | undefined>>, config: RuntimeConfig): ConfiguredAdminApiFactory {
+export function adminApiFromEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+  config: RuntimeConfig,
+): ConfiguredAdminApiFactory {
   let source: SecretSource | undefined;
   return createAdminApiFactory({
     env,
     // The same cache and refresh rhythm as the webhook secret: a rotated key is picked up within the TTL, or after a 403.
     keyTtlMs: config.secretCacheTtlMs,
     keyRefreshIntervalMs: config.secretRefreshIntervalMs,
-    loadSecret: (secretId) => readKeySecret((source ??= secretsManagerSource(secretId))),
+    loadSecret: (secretId) => {
+      source ??= secretsManagerSource(secretId);
+      return readKeySecret(source);
+    },
   });
 }
 

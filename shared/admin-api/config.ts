@@ -67,7 +67,10 @@ export function readAdminApiConfig(env: Env): AdminApiConfig {
   try {
     url = new URL(endpointRaw as string);
   } catch {
-    return { status: 'invalid', problem: `${ADMIN_API_ENV.endpoint} must be a URL such as https://myapp.authgear.cloud (got "${endpointRaw}")` };
+    return {
+      status: 'invalid',
+      problem: `${ADMIN_API_ENV.endpoint} must be a URL such as https://myapp.authgear.cloud (got "${endpointRaw}")`,
+    };
   }
   if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash || url.username || url.password) {
     return {

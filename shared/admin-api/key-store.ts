@@ -76,10 +76,9 @@ export class AdminApiKeyStore {
           return this.#key as AdminApiKey;
         },
         (error: unknown) => {
-          throw new AdminApiConfigError(
-            `${where} could not be loaded: ${error instanceof Error ? error.message : String(error)}`,
-            { cause: error },
-          );
+          throw new AdminApiConfigError(`${where} could not be loaded: ${error instanceof Error ? error.message : String(error)}`, {
+            cause: error,
+          });
         },
       )
       .finally(() => {

@@ -39,7 +39,9 @@ export function parseAdminApiKey(raw: string, fallbackKeyId: string | undefined,
   // A PEM pasted into one .env line keeps its line breaks as the two characters \n.
   if (!pem.includes('\n') && pem.includes('\\n')) pem = pem.replaceAll('\\n', '\n');
   if (!pem.startsWith('-----BEGIN ')) {
-    throw new AdminApiConfigError(`${where} is not a PEM: it must start with "-----BEGIN" (download it from the portal: Advanced → Admin API)`);
+    throw new AdminApiConfigError(
+      `${where} is not a PEM: it must start with "-----BEGIN" (download it from the portal: Advanced → Admin API)`,
+    );
   }
   let privateKey: KeyObject;
   try {
@@ -49,8 +51,11 @@ export function parseAdminApiKey(raw: string, fallbackKeyId: string | undefined,
     throw new AdminApiConfigError(`${where} could not be read as a PEM private key; store the file the portal downloads, unchanged`);
   }
   if (privateKey.asymmetricKeyType !== 'rsa') {
-    throw new AdminApiConfigError(`${where} is a ${privateKey.asymmetricKeyType} key; the Admin API signs with RS256, which needs the RSA key from the portal`);
+    throw new AdminApiConfigError(
+      `${where} is a ${privateKey.asymmetricKeyType} key; the Admin API signs with RS256, which needs the RSA key from the portal`,
+    );
   }
-  if (!keyId) throw new AdminApiConfigError('no Admin API key id: set AUTHGEAR_ADMIN_API_KEY_ID to the key id shown next to the key in the portal');
+  if (!keyId)
+    throw new AdminApiConfigError('no Admin API key id: set AUTHGEAR_ADMIN_API_KEY_ID to the key id shown next to the key in the portal');
   return { keyId, privateKey };
 }
