@@ -160,7 +160,10 @@ export async function startFakeAdminApi(options: {
 }
 
 function toKeyObjects(keys: AdminApiKeySet): Map<string, KeyObject> {
-  return new Map(Object.entries(keys).map(([kid, key]) => [kid, typeof key === 'string' ? createPublicKey(key) : createPublicKey(key)]));
+  // A private key (or its PEM) stands for its public half, as a JWK set's public view would.
+  return new Map(
+    Object.entries(keys).map(([kid, key]) => [kid, typeof key !== 'string' && key.type === 'public' ? key : createPublicKey(key)]),
+  );
 }
 
 type Decoded = { jwtHeader?: Record<string, unknown>; jwtPayload?: Record<string, unknown> };
