@@ -28,7 +28,8 @@ describe('context.adminApi', () => {
       async (context: HandlerContext) => {
         keys = Object.keys({ ...context });
         const before = scopes.length;
-        same = context.adminApi === context.adminApi;
+        const first = context.adminApi;
+        same = first === context.adminApi;
         await context.adminApi.addUserToGroups('u1', ['vip']);
         return before;
       },
