@@ -22,8 +22,8 @@ export interface AdminApiOptions {
    */
   readonly authgearEndpoint?: string;
   /**
-   * The key id shown next to the Admin API key in the portal (Advanced → Admin API).
-   * Required with `authgearEndpoint`, unless the stored key is JSON that carries its own `keyId`.
+   * The key id shown next to the Admin API key in the portal (Advanced → Admin API); required with
+   * `authgearEndpoint`. A key stored as JSON `{"keyId","privateKey"}` (a rotation) names its own id, which wins.
    */
   readonly adminApiKeyId?: string;
   /**
@@ -72,6 +72,11 @@ export function resolveAdminApiOptions(node: Node, props: AdminApiOptions): Admi
     if (stray.length > 0)
       throw new StackConfigError(`${stray.join(', ')} need authgearEndpoint (e.g. -c authgearEndpoint=https://myapp.authgear.cloud)`);
     return undefined;
+  }
+  if (!options.adminApiKeyId) {
+    throw new StackConfigError(
+      'adminApiKeyId is needed with authgearEndpoint: the key id shown next to the key in the portal (Advanced → Admin API), e.g. -c adminApiKeyId=…',
+    );
   }
   const secret = options.adminApiPrivateKeySecret;
   if (secret !== undefined && !(secret.startsWith('arn:') ? COMPLETE_SECRET_ARN.test(secret) : SECRET_NAME.test(secret))) {
