@@ -83,7 +83,7 @@ export function createAdminApiClient(options: AdminApiClientOptions): AdminApiCl
     } catch (error) {
       if (error instanceof Error && error.name === 'AdminApiConfigError') throw error;
       if (signal.aborted) throw abortError(operation, scope.signal, timeout.aborted, error);
-      throw new AdminApiError(`the Admin API at ${settings.graphqlUrl} could not be reached${describe(error)}`, {
+      throw new AdminApiError(`the Admin API at ${settings.graphqlUrl} could not be reached${describeCause(error)}`, {
         kind: 'network',
         operation,
         cause: error,
@@ -202,12 +202,12 @@ function abortError(operation: string | undefined, signal: AbortSignal | undefin
   return new AdminApiError(
     deadline
       ? `the Admin API did not answer ${operation ?? 'the request'} before the handler's deadline or the request timeout`
-      : `the Admin API request ${operation ?? ''} was aborted by the handler's signal`.replace('  ', ' '),
+      : `the Admin API request${operation ? ` ${operation}` : ''} was aborted by the handler's signal`,
     { kind: deadline ? 'timeout' : 'aborted', operation, ...(cause === undefined ? {} : { cause }) },
   );
 }
 
-const describe = (error: unknown): string => {
+const describeCause = (error: unknown): string => {
   const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
   return typeof cause?.code === 'string' ? ` (${cause.code})` : error instanceof Error ? ` (${error.message})` : '';
 };
