@@ -1,12 +1,13 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createWebhookApp, type WebhookApp } from '../core/app';
 import { assembleHandlers, type LoadedHandlerModule } from '../core/assemble';
-import { ConfigError, ENV, readConfig } from '../core/config';
+import { ConfigError, ENV, readConfig, type RuntimeConfig } from '../core/config';
 import { createJsonLogger, type Logger } from '../core/logger';
 import type { NonBlockingQueue } from '../core/queued';
 import { withTimeout } from '../core/run-handler';
 import { SecretStore, type SecretSource } from '../core/secret';
 import { secretsManagerSource } from '../core/secrets-manager';
+import type { AdminApiFactory } from '../admin-api/types';
 import { lambdaRequestBody } from './lambda-body';
 
 export interface LambdaHandlerOptions {
@@ -22,6 +23,12 @@ export interface LambdaHandlerOptions {
   readonly secretSource?: SecretSource;
   /** With `serve: 'non-blocking'`: queue verified events instead of running handlers (see `lambda-receiver.ts`). */
   readonly nonBlockingQueue?: NonBlockingQueue;
+  /**
+   * Makes `context.adminApi` from the environment and the configuration; the generated entries of
+   * functions that run handlers pass `adminApiFromEnvironment` (`admin-api.ts`). Passed in rather
+   * than imported, so the receiver's bundle carries no Admin API code.
+   */
+  readonly adminApi?: (env: Readonly<Record<string, string | undefined>>, config: RuntimeConfig) => AdminApiFactory;
 }
 
 export type LambdaHandler = ((event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>) & {
@@ -79,6 +86,7 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandle
     config,
     logger,
     ...(options.nonBlockingQueue ? { nonBlockingQueue: options.nonBlockingQueue } : {}),
+    ...(options.adminApi ? { adminApi: options.adminApi(env, config) } : {}),
   });
 
   const handle = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {

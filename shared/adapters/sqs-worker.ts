@@ -6,6 +6,7 @@ import { createJsonLogger, describeError, type Logger } from '../core/logger';
 import { createQueuedEventProcessor, type HandledEvents, type QueuedResult } from '../core/queued';
 import { readQueueUrl, readRetryWindowMinutes } from '../queue/config';
 import { retrySchedule } from '../queue/retry';
+import { adminApiFromEnvironment } from './admin-api';
 import { createSqsClient } from '../queue/sqs';
 
 export interface SqsWorkerOptions {
@@ -55,7 +56,13 @@ export function createSqsWorkerHandler(options: SqsWorkerOptions): SqsWorkerHand
   const handlers = assembleHandlers(options.modules, { blocking: false, nonBlocking: true });
   const queueUrl = readQueueUrl(env);
   const schedule = retrySchedule(readRetryWindowMinutes(env));
-  const processEvent = createQueuedEventProcessor({ handlers, config, logger, ...(options.handled ? { handled: options.handled } : {}) });
+  const processEvent = createQueuedEventProcessor({
+    handlers,
+    config,
+    logger,
+    adminApi: adminApiFromEnvironment(env, config),
+    ...(options.handled ? { handled: options.handled } : {}),
+  });
   let client = options.client;
 
   async function processRecord(record: SQSRecord): Promise<{ record: SQSRecord; result: QueuedResult; retryInSeconds: number }> {

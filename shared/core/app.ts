@@ -1,3 +1,4 @@
+import type { AdminApiFactory } from '../admin-api/types';
 import { bodyText, isLongerThan, wellFormed, type RawBody } from './body';
 import { BLOCKING_PATH_PREFIX, NON_BLOCKING_PATH, SIGNATURE_HEADER, isBlockingEventType, isNonBlockingEventType } from './constants';
 import type { BlockingEventType } from './constants';
@@ -57,6 +58,8 @@ export interface WebhookAppOptions {
    * queue's consumer runs the handlers (see `queued.ts`).
    */
   readonly nonBlockingQueue?: NonBlockingQueue;
+  /** Makes each handler's `context.adminApi` (see `shared/admin-api`). */
+  readonly adminApi?: AdminApiFactory;
 }
 
 export interface WebhookApp {
@@ -122,7 +125,7 @@ interface Outcome {
  * ```
  */
 export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
-  const { handlers, secrets, config, logger, nonBlockingQueue: queue } = options;
+  const { handlers, secrets, config, logger, nonBlockingQueue: queue, adminApi } = options;
   const now = options.now ?? Date.now;
   const queuedTypes: ReadonlySet<string> = new Set(queue?.eventTypes ?? handlers.nonBlocking?.keys() ?? []);
 
@@ -293,7 +296,7 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
   }
 
   function runBlocking(handler: BlockingHandler, event: EventEnvelope, deadline: number, log: LogFields): Outcome | Promise<Outcome> {
-    const run = runHandler((context) => handler.handle(event as never, context), deadline, log, { logger, now });
+    const run = runHandler((context) => handler.handle(event as never, context), deadline, log, { logger, now, adminApi });
     return run instanceof Promise ? run.then((settled) => blockingAnswer(handler, event, settled)) : blockingAnswer(handler, event, run);
   }
 
@@ -343,7 +346,7 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
   }
 
   function runNonBlocking(handler: NonBlockingHandler, event: EventEnvelope, deadline: number, log: LogFields): Outcome | Promise<Outcome> {
-    const run = runNonBlockingHandler(handler, event, { deadline, deadlineMs: config.nonBlockingDeadlineMs, log, logger, now });
+    const run = runNonBlockingHandler(handler, event, { deadline, deadlineMs: config.nonBlockingDeadlineMs, log, logger, now, adminApi });
     return run instanceof Promise ? run.then(nonBlockingAnswer) : nonBlockingAnswer(run);
   }
 

@@ -2,6 +2,8 @@
  * Running a handler under a deadline, shared by the HTTP path (`app.ts`) and the queue path
  * (`queued.ts`), so a handler behaves the same whether its event arrived by HTTP or from a queue.
  */
+import type { AdminApi, AdminApiFactory } from '../admin-api/types';
+import { AdminApiConfigError } from '../admin-api/errors';
 import type { EventEnvelope } from './events';
 import type { HandlerContext, NonBlockingHandler } from './handler';
 import { describeError, type LogFields, type Logger } from './logger';
@@ -54,6 +56,8 @@ export function scopedLogger(logger: Logger, fields: LogFields): Logger {
 export interface RunOptions {
   readonly logger: Logger;
   readonly now: () => number;
+  /** Makes `context.adminApi`; without it, reading `context.adminApi` throws. */
+  readonly adminApi?: AdminApiFactory | undefined;
 }
 
 /** How a handler ended: its value, or what it threw or rejected with ({@link DeadlineExceeded} when it missed its deadline). */
@@ -127,6 +131,8 @@ class HandlerRun {
   #controller: AbortController | undefined;
   #ended = false;
   #abortReason: unknown;
+  #adminApi: AdminApi | undefined;
+  #deadline = 0;
 
   constructor(options: RunOptions, log: LogFields) {
     this.#options = options;
@@ -141,7 +147,16 @@ class HandlerRun {
     // a literal, which V8 builds on a slow path.
     const context: ContextWithRun & { deadline?: number } = Object.defineProperties({ [RUN]: this }, CONTEXT_GETTERS);
     context.deadline = deadline;
+    this.#deadline = deadline;
     return context as unknown as HandlerContext;
+  }
+
+  adminApi(): AdminApi {
+    if (!this.#adminApi) {
+      const factory = this.#options.adminApi ?? NO_ADMIN_API;
+      this.#adminApi = factory({ deadline: this.#deadline, signal: this.signal(), logger: this.logger() });
+    }
+    return this.#adminApi;
   }
 
   logger(): Logger {
@@ -185,6 +200,18 @@ const CONTEXT_GETTERS: PropertyDescriptorMap = {
     enumerable: true,
     configurable: true,
   },
+  // Not enumerable: `{ ...context }` or logging the context must not throw where it is not configured.
+  adminApi: {
+    get(this: ContextWithRun) {
+      return this[RUN].adminApi();
+    },
+    enumerable: false,
+    configurable: true,
+  },
+};
+
+const NO_ADMIN_API: AdminApiFactory = () => {
+  throw new AdminApiConfigError('the Authgear Admin API is not available here: this process was started without an Admin API factory');
 };
 
 /** How a non-blocking handler ended; `fields` say why it failed, for the log line. */

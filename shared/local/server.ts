@@ -1,6 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AdminApiConfig } from '../admin-api/config';
+import { adminApiFromEnvironment } from '../adapters/admin-api';
 import { createNodeListener } from '../adapters/node-http';
 import { createWebhookApp, type RouteInfo } from '../core/app';
 import { ConfigError, ENV, readConfig } from '../core/config';
@@ -47,6 +49,8 @@ export interface LocalServer {
   readonly inspectorUrl: string;
   /** The in-process queue of non-blocking events: retries as deployed, faster (`LOCAL_RETRY_SPEEDUP`). */
   readonly queue: LocalQueue;
+  /** Whether `context.adminApi` can be used, and if not, why. */
+  readonly adminApi: AdminApiConfig;
   close(): Promise<void>;
 }
 
@@ -91,15 +95,17 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const secrets = new SecretStore({ source, logger, ttlMs: config.secretCacheTtlMs, refreshIntervalMs: config.secretRefreshIntervalMs });
   void secrets.prime();
 
+  const adminApi = adminApiFromEnvironment(env, config);
   // Non-blocking events go through a queue with the deployed retry schedule, as in the stack.
   const queue = createLocalQueue({
     handlers,
     config,
     logger,
+    adminApi,
     schedule: retrySchedule(readRetryWindowMinutes(env)),
     speedup: readLocalRetrySpeedup(env),
   });
-  const app = createWebhookApp({ handlers, secrets, config, logger, nonBlockingQueue: queue });
+  const app = createWebhookApp({ handlers, secrets, config, logger, nonBlockingQueue: queue, adminApi });
   const server = createServer(
     inspector.wrapListener(createNodeListener(inspector.wrapApp(app), { maxBodyBytes: config.maxBodyBytes, logger })),
   );
@@ -122,6 +128,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     hookYaml: renderHookConfig(`http://localhost:${port}`, blocking, nonBlocking),
     inspectorUrl: `${url}${INSPECTOR_PATH}`,
     queue,
+    adminApi: adminApi.config,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
