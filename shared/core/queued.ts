@@ -207,6 +207,7 @@ export function createQueuedEventProcessor(options: QueuedEventProcessorOptions)
         log,
         logger,
         now,
+        logPersonalData: config.logPersonalData,
       });
       if (run.ok) handled.add(event.id);
     } finally {
