@@ -373,7 +373,11 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
         ? { reason: 'deadline_exceeded', message: `${limit} passed before the handler could start (the request took that long to arrive)` }
         : { reason: 'deadline_exceeded', message: `handler did not answer within ${limit}` };
     }
-    return { reason: 'handler_threw', message: 'handler threw', fields: createRedactor(event, { personalData: config.logPersonalData }).error(error) };
+    return {
+      reason: 'handler_threw',
+      message: 'handler threw',
+      fields: createRedactor(event, { personalData: config.logPersonalData }).error(error),
+    };
   }
 
   function runNonBlocking(handler: NonBlockingHandler, event: EventEnvelope, deadline: number, log: LogFields): Outcome | Promise<Outcome> {

@@ -150,7 +150,7 @@ export function collectPersonalValues(event: unknown): string[] {
   /** Every string under a personal container, but for descriptive keys. */
   const addAll = (value: unknown, depth: number): void => {
     if (++nodes > MAX_NODES || depth > MAX_DEPTH) return;
-    if (typeof value === 'string') return add(value);
+    if (typeof value === 'string') add(value);
     if (typeof value !== 'object' || value === null) return;
     for (const [key, item] of Object.entries(value)) if (!DESCRIPTIVE_KEYS.has(key)) addAll(item, depth + 1);
   };

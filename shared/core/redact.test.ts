@@ -39,7 +39,18 @@ describe('collectPersonalValues', () => {
     const values = collectPersonalValues(login);
 
     // Assess
-    for (const harmless of ['email', 'default', 'login', 'en', 'en-GB', 'GB', 'myapp', '000000000000bc67', 'a3f91c2b7d4e6058', 'password']) {
+    for (const harmless of [
+      'email',
+      'default',
+      'login',
+      'en',
+      'en-GB',
+      'GB',
+      'myapp',
+      '000000000000bc67',
+      'a3f91c2b7d4e6058',
+      'password',
+    ]) {
       expect(values).not.toContain(harmless);
     }
     expect(values).toContain(EMAIL);
@@ -49,7 +60,10 @@ describe('collectPersonalValues', () => {
     // Prepare
     const phoneAdded = sampleEvent('identity.phone.added') as unknown as { payload: { identity: { claims: Record<string, string> } } };
     const phone = phoneAdded.payload.identity.claims.phone_number as string;
-    const withCustom = { payload: { user: { id: 'u-42', custom_attributes: { member_no: 'M-88812', tier: { level: 'gold' } } } }, context: {} };
+    const withCustom = {
+      payload: { user: { id: 'u-42', custom_attributes: { member_no: 'M-88812', tier: { level: 'gold' } } } },
+      context: {},
+    };
 
     // Act
     const phoneValues = collectPersonalValues(phoneAdded);

@@ -54,7 +54,8 @@ let defaultRoot: string | undefined;
  * ```
  */
 export function createRedactor(event: unknown, options: RedactorOptions): Redactor {
-  const root = options.root ?? (defaultRoot ??= process.cwd());
+  defaultRoot ??= process.cwd();
+  const root = options.root ?? defaultRoot;
   if (options.personalData) {
     return {
       text: (value) => value,
@@ -63,14 +64,18 @@ export function createRedactor(event: unknown, options: RedactorOptions): Redact
     };
   }
   let values: readonly string[] | undefined;
-  const text = (value: string): string => redactText(value, (values ??= collectPersonalValues(event)));
+  const text = (value: string): string => {
+    values ??= collectPersonalValues(event);
+    return redactText(value, values);
+  };
   return {
     text,
     fields: (fields) => redactFields(fields, text, root),
     error: (error) => {
       const described = tidied(describeError(error), root);
       const out: LogFields = {};
-      for (const [key, value] of Object.entries(described)) out[key] = key === 'error_name' || typeof value !== 'string' ? value : text(value);
+      for (const [key, value] of Object.entries(described))
+        out[key] = key === 'error_name' || typeof value !== 'string' ? value : text(value);
       return out;
     },
   };
@@ -145,7 +150,8 @@ function redactFields(fields: LogFields, text: (value: string) => string, root: 
       if (value instanceof Error) return walk(tidied(describeError(value), root), depth + 1);
       const out: Record<string, unknown> = {};
       for (const [key, item] of Object.entries(value)) {
-        out[key] = isPersonalKey(key) && item !== null && item !== undefined && typeof item !== 'boolean' ? REDACTED : walk(item, depth + 1);
+        out[key] =
+          isPersonalKey(key) && item !== null && item !== undefined && typeof item !== 'boolean' ? REDACTED : walk(item, depth + 1);
       }
       return out;
     } finally {
