@@ -77,7 +77,16 @@ export function readConfig(env: Env = process.env): RuntimeConfig {
   };
 }
 
-function positiveInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+/**
+ * Reads an integer variable from `min` to `max`, `fallback` when unset or blank.
+ *
+ * @throws ConfigError naming the variable and the range.
+ * @example
+ * ```ts
+ * positiveInt({ PORT: '8080' }, 'PORT', 3000, 0, 65_535); // 8080
+ * ```
+ */
+export function positiveInt(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
