@@ -211,6 +211,7 @@ export function createQueuedEventProcessor(options: QueuedEventProcessorOptions)
         logger,
         now,
         adminApi: options.adminApi,
+        logPersonalData: config.logPersonalData,
       });
       if (run.ok) handled.add(event.id);
     } finally {

@@ -12,6 +12,7 @@ import { parseSecretValue, SecretStore, staticSecretSource, type SecretSource } 
 import { secretsManagerSource } from '../core/secrets-manager';
 import { findHandlerFiles, loadHandlers } from '../discovery/handler-files';
 import { createInspector, INSPECTOR_PATH } from './inspector';
+import { applyServerLimits, readServerLimits, serverOptions } from './server-limits';
 import { readLocalRetrySpeedup, readRetryWindowMinutes } from '../queue/config';
 import { createLocalQueue, type LocalQueue } from '../queue/local-queue';
 import { retrySchedule } from '../queue/retry';
@@ -86,6 +87,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const { projectRoot, env } = options;
   const host = options.host ?? '127.0.0.1';
   const config = readConfig(env);
+  const limits = readServerLimits(env);
   // The inspector (/_inspector) records each delivery with the log lines written for it.
   const inspector = createInspector({ secrets: () => secrets.get(), maxEventAgeSeconds: config.maxEventAgeSeconds });
   const logger = inspector.wrapLogger(options.logger ?? createJsonLogger({ level: config.logLevel }));
@@ -107,8 +109,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   });
   const app = createWebhookApp({ handlers, secrets, config, logger, nonBlockingQueue: queue, adminApi });
   const server = createServer(
-    inspector.wrapListener(createNodeListener(inspector.wrapApp(app), { maxBodyBytes: config.maxBodyBytes, logger })),
+    serverOptions(limits),
+    inspector.wrapListener(
+      createNodeListener(inspector.wrapApp(app), { maxBodyBytes: config.maxBodyBytes, logger, bodyTimeoutMs: limits.bodyTimeoutMs }),
+    ),
   );
+  applyServerLimits(server, limits, logger);
   await listen(server, options.port, host);
   const port = (server.address() as AddressInfo).port;
 
