@@ -3,7 +3,7 @@
  * `npm start` CLI as a child process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../shared/core/config';
 import { isBlockingEventType } from '../shared/core/constants';
+import { localStatePath, readLocalState } from '../shared/devtools/local-state';
 import { findHandlerFiles } from '../shared/discovery/handler-files';
 import { createJsonLogger } from '../shared/core/logger';
 import { signBody } from '../shared/core/verify';
@@ -132,8 +133,8 @@ describe('local server, in process', () => {
     expect(paths).toEqual(['/blocking/oidc.jwt.pre_create', '/blocking/user.pre_create', '/non-blocking']);
     expect(server.url).toBe(`http://127.0.0.1:${port}`);
     expect(server.secret).toEqual({ value: VECTOR_SECRET, generated: false });
-    expect(server.hookYaml).toContain(`url: http://localhost:${port}/blocking/user.pre_create`);
-    expect(server.hookYaml).toContain(`url: http://localhost:${port}/non-blocking`);
+    expect(server.hookYaml).toContain(`url: http://127.0.0.1:${port}/blocking/user.pre_create`);
+    expect(server.hookYaml).toContain(`url: http://127.0.0.1:${port}/non-blocking`);
   });
 
   it.each(VECTORS.map((v) => [v.type, v] as const))('accepts the signed %s vector on its route', async (type, v) => {
@@ -517,6 +518,15 @@ function startCli(cwd: string, env: Record<string, string>): Cli {
 
 const READY = /Press Ctrl\+C to stop/;
 
+/** The bytes of a project's state file, or undefined; read only, so a running npm start is never disturbed. */
+function stateOf(root: string): string | undefined {
+  try {
+    return readFileSync(localStatePath(root), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 describe('npm start (CLI)', () => {
   const running: Cli[] = [];
   afterAll(() => {
@@ -528,7 +538,10 @@ describe('npm start (CLI)', () => {
   it('generates and prints a secret when none is configured, serves with it, and stops on SIGTERM', async () => {
     // Prepare
     const port = await freePort();
-    const cli = startCli(project(), { PORT: String(port) });
+    // The temporary project shares the repository's node_modules, where npm start leaves its state.
+    const repoState = stateOf(REPO);
+    const root = project();
+    const cli = startCli(root, { PORT: String(port) });
     running.push(cli);
     await cli.waitFor(READY);
 
@@ -536,15 +549,21 @@ describe('npm start (CLI)', () => {
     const secret = /Webhook secret \(generated for this run\): (\S+)\n/.exec(cli.stdout())?.[1] ?? '';
     const v = vector('user.pre_create');
     const reply = await post(`http://127.0.0.1:${port}/blocking/user.pre_create`, v.body, authgearHeaders(v.body, secret));
+    const whileRunning = readLocalState(root);
     cli.child.kill('SIGTERM');
     const code = await cli.exited;
 
-    // Assess
+    // Assess: its own state, gone once stopped; a running npm start of the repository undisturbed
+    expect(whileRunning).toEqual({ url: `http://127.0.0.1:${port}`, pid: expect.any(Number), secret });
+    expect(readLocalState(root)).toBeUndefined();
+    expect(stateOf(REPO)).toEqual(repoState);
+    // Every URL printed (routes, inspector, hook YAML) names the same host.
+    expect(new Set([...cli.stdout().matchAll(/https?:\/\/([^/\s]+)/g)].map((m) => m[1]))).toEqual(new Set([`127.0.0.1:${port}`]));
     expect(secret).toMatch(/^[0-9A-Za-z_]{32}$/);
     expect(cli.stdout()).toContain(`AUTHGEAR_WEBHOOK_SECRET=${secret}\n`);
     expect(cli.stdout()).toContain('Authgear portal');
     expect(cli.stdout()).toContain(`  POST http://127.0.0.1:${port}/blocking/user.pre_create`);
-    expect(cli.stdout()).toContain(`url: http://localhost:${port}/blocking/user.pre_create\n`);
+    expect(cli.stdout()).toContain(`url: http://127.0.0.1:${port}/blocking/user.pre_create\n`);
     expect(reply.status).toBe(200);
     expect(cli.stdout()).toMatch(/^\{"level":"info".*"event_type":"user.pre_create".*"status":200/m);
     expect(code).toBe(0);

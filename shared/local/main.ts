@@ -5,7 +5,7 @@
 import { ConfigError, ENV } from '../core/config';
 import { DEFAULTS } from '../core/constants';
 import { HandlerFileError } from '../core/errors';
-import { removeLocalState, writeLocalState } from '../devtools/local-state';
+import { readLocalState, removeLocalState, writeLocalState } from '../devtools/local-state';
 import { loadEnvFile } from './env-file';
 import { PortInUseError, startLocalServer, type LocalServer } from './server';
 
@@ -19,7 +19,9 @@ async function main(): Promise<void> {
 
   const server = await startLocalServer({ projectRoot, port: readPort(env.PORT), env });
   process.stdout.write(describe(server));
-  // Lets `npm run send` find this server (and a generated secret) without asking.
+  // Lets `npm run send` find this server (and a generated secret) without asking. A second
+  // server in this folder takes over; when it stops, the first one is found again.
+  const previous = readLocalState(projectRoot);
   const stateProblem = writeLocalState(projectRoot, {
     url: server.url,
     pid: process.pid,
@@ -31,7 +33,7 @@ async function main(): Promise<void> {
   const stop = (): void => {
     if (stopping) process.exit(0);
     stopping = true;
-    removeLocalState(projectRoot, process.pid);
+    removeLocalState(projectRoot, process.pid, previous);
     server.close().then(
       () => process.exit(0),
       () => process.exit(0),

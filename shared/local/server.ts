@@ -41,7 +41,7 @@ export interface LocalServer {
   readonly port: number;
   readonly secret: LocalSecret;
   readonly routes: readonly LocalRoute[];
-  /** The `hook:` block of `authgear.yaml` for `http://localhost:<port>`. */
+  /** The `hook:` block of `authgear.yaml` for this server's URL (the same host as `url`). */
   readonly hookYaml: string;
   /** The delivery inspector page, e.g. `http://127.0.0.1:3000/_inspector`. */
   readonly inspectorUrl: string;
@@ -119,7 +119,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     port,
     secret,
     routes,
-    hookYaml: renderHookConfig(`http://localhost:${port}`, blocking, nonBlocking),
+    // The same host as the banner's URLs: the address this server listens on.
+    hookYaml: renderHookConfig(url, blocking, nonBlocking),
     inspectorUrl: `${url}${INSPECTOR_PATH}`,
     queue,
     close() {

@@ -2,12 +2,12 @@
  * `npm run send`: the logic (building, --set, secrets, judging answers as Authgear would) and the
  * CLI itself, spawned with tsx against an in-process local server and a fake receiver.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOCKING_EVENT_TYPES, type BlockingEventType } from '../../shared/core/constants';
 import { findHandlerFiles } from '../../shared/discovery/handler-files';
@@ -340,6 +340,43 @@ describe('choosing the signing secret', () => {
     expect(found).toEqual({ url: 'http://127.0.0.1:3999', pid: process.pid, secret: 'generated' });
     expect(readLocalState(root)).toBeUndefined();
     expect(localStatePath(root)).toContain(join('node_modules', '.cache'));
+  });
+
+  it('keeps one state file per project folder, even where folders share node_modules', () => {
+    // Prepare: two projects linking one node_modules, as the tests' temporary projects do
+    const shared = tempDir();
+    const [a, b] = [tempDir(), tempDir()];
+    for (const root of [a, b]) symlinkSync(shared, join(root, 'node_modules'));
+
+    // Act
+    writeLocalState(a, { url: 'http://127.0.0.1:3001', pid: process.pid });
+    writeLocalState(b, { url: 'http://127.0.0.1:3002', pid: process.pid });
+    removeLocalState(b, process.pid);
+
+    // Assess
+    expect(readLocalState(a)).toEqual({ url: 'http://127.0.0.1:3001', pid: process.pid });
+    expect(readLocalState(b)).toBeUndefined();
+  });
+
+  it('puts back the state of the server it replaced when that one still runs, and tidies files of dead servers', () => {
+    // Prepare: a running server (this test's parent process) and the file of a server that died
+    const root = tempDir();
+    const first = { url: 'http://127.0.0.1:3001', pid: process.ppid };
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    const deadFile = localStatePath(root).replace(/local-server-\w+\.json$/, 'local-server-0123456789ab.json');
+    mkdirSync(dirname(deadFile), { recursive: true });
+    writeFileSync(deadFile, JSON.stringify({ url: 'http://127.0.0.1:3004', pid: dead }));
+    writeLocalState(root, first);
+
+    // Act: a second server takes over, then stops
+    writeLocalState(root, { url: 'http://127.0.0.1:3002', pid: process.pid });
+    const takenOver = readLocalState(root);
+    removeLocalState(root, process.pid, first);
+
+    // Assess
+    expect(takenOver?.url).toBe('http://127.0.0.1:3002');
+    expect(existsSync(deadFile)).toBe(false);
+    expect(readLocalState(root)).toEqual(first);
   });
 });
 
