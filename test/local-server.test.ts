@@ -2,7 +2,6 @@
  * The local development server over real HTTP: in-process through startLocalServer, and the
  * `npm start` CLI as a child process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -20,6 +19,7 @@ import { startLocalServer, type LocalServer } from '../shared/local/server';
 import { VECTORS, VECTOR_SECRET, vector } from './fixtures/authgear-vectors';
 import { authgearHeaders, trickyPreCreateBody } from './fixtures/go-json';
 import { startFakeSecretsManager } from './support/secrets-manager-server';
+import { READY, startNpmStart, type NpmStart } from './support/npm-start';
 import { REPO_ROOT, SHARED_FROM_HANDLER } from './support/paths';
 
 const REPO = REPO_ROOT;
@@ -462,61 +462,8 @@ describe('loadEnvFile', () => {
   });
 });
 
-interface Cli {
-  readonly child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves once stdout matches. */
-  waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
-  exited: Promise<number | null>;
-}
-
-/** Runs `npm start`'s command (tsx shared/local/main.ts) in `cwd`, with only `env` configured. */
-function startCli(cwd: string, env: Record<string, string>): Cli {
-  const base = { ...process.env };
-  for (const name of [
-    'AUTHGEAR_WEBHOOK_SECRET',
-    'AUTHGEAR_WEBHOOK_SECRET_ID',
-    'PORT',
-    'DENIED_EMAIL_DOMAINS',
-    'MAX_BODY_BYTES',
-    'LOG_LEVEL',
-  ])
-    delete base[name];
-  // MAX_EVENT_AGE_SECONDS=0: the signed vectors are from August 2026.
-  const child = spawn(join(cwd, 'node_modules/.bin/tsx'), ['shared/local/main.ts'], {
-    cwd,
-    env: { ...base, MAX_EVENT_AGE_SECONDS: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  return {
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    waitFor: (pattern) =>
-      new Promise((done, fail) => {
-        const check = (): boolean => {
-          const match = pattern.exec(out);
-          if (match) done(match);
-          return match !== null;
-        };
-        if (check()) return;
-        const onData = (): void => {
-          if (check()) child.stdout?.off('data', onData);
-        };
-        child.stdout?.on('data', onData);
-        void exited.then(() => fail(new Error(`CLI exited before printing ${pattern}\nstdout:\n${out}\nstderr:\n${err}`)));
-      }),
-  };
-}
-
-const READY = /Press Ctrl\+C to stop/;
+/** Runs `npm start`'s command in `cwd`; MAX_EVENT_AGE_SECONDS=0 because the signed vectors are from August 2026. */
+const startCli = (cwd: string, env: Record<string, string>): NpmStart => startNpmStart(cwd, { MAX_EVENT_AGE_SECONDS: '0', ...env });
 
 /** The bytes of a project's state file, or undefined; read only, so a running npm start is never disturbed. */
 function stateOf(root: string): string | undefined {
@@ -528,7 +475,7 @@ function stateOf(root: string): string | undefined {
 }
 
 describe('npm start (CLI)', () => {
-  const running: Cli[] = [];
+  const running: NpmStart[] = [];
   afterAll(() => {
     for (const cli of running) if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
   });

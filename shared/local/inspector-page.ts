@@ -36,6 +36,8 @@ export interface DeliveryRecord {
   readonly lines: readonly LogLine[];
   /** How many of `lines` were written before the answer. */
   readonly linesAtAnswer: number;
+  /** What a blocking handler returned (JSON, or a description), when it returned at all. */
+  readonly handlerReturned?: string;
 }
 
 /** What the page needs besides the deliveries. */

@@ -28,6 +28,8 @@ import {
   type LogLine,
 } from './inspector-page';
 
+import { waitForOutcome } from './outcome-api';
+
 export { INSPECTOR_PATH } from './inspector-page';
 
 export interface InspectorOptions {
@@ -50,6 +52,8 @@ export interface Inspector {
   wrapListener(listener: NodeListener): NodeListener;
   /** The recorded deliveries, oldest first (a snapshot). */
   deliveries(): readonly DeliveryRecord[];
+  /** Notes what the blocking handler of the delivery being handled returned, shown when the core refuses it. */
+  noteReturned(value: unknown): void;
 }
 
 /** Per request: the raw headers from the listener, the log lines, and whom to tell when lines arrive later. */
@@ -60,6 +64,8 @@ interface RequestScope {
   readonly source?: DeliveryRecord['source'];
   /** Set once the delivery is recorded, for the inspector's own in-process deliveries. */
   recorded?: DeliveryRecord;
+  /** What the blocking handler returned, as JSON (or a description when it is not JSON). */
+  returned?: string;
 }
 
 /** Headers a proxy or tunnel adds; a request carrying one did not come from this machine's browser. */
@@ -95,6 +101,7 @@ export function createInspector(options: InspectorOptions): Inspector {
     receivedAt: number,
     latencyMs: number,
     lines: LogLine[],
+    returned: string | undefined,
   ): DeliveryRecord {
     const entry: DeliveryRecord = {
       id: nextId++,
@@ -114,6 +121,7 @@ export function createInspector(options: InspectorOptions): Inspector {
       latencyMs,
       lines,
       linesAtAnswer: lines.length,
+      ...(returned === undefined ? {} : { handlerReturned: returned }),
     };
     records.push(entry);
     changedAt.set(entry.id, ++version);
@@ -126,7 +134,10 @@ export function createInspector(options: InspectorOptions): Inspector {
 
   const wrapApp = (app: WebhookApp): WebhookApp => {
     const wrapped: WebhookApp = {
-      routes: app.routes,
+      // A getter: `npm start` swaps the app behind `app` when a handler file changes.
+      get routes() {
+        return app.routes;
+      },
       async handle(request) {
         const meta = scope.getStore() ?? {};
         const lines: LogLine[] = [];
@@ -134,7 +145,7 @@ export function createInspector(options: InspectorOptions): Inspector {
         const receivedAt = Date.now();
         const started = performance.now();
         const response = await scope.run(own, () => app.handle(request));
-        const entry = record(request, meta, response, receivedAt, performance.now() - started, lines);
+        const entry = record(request, meta, response, receivedAt, performance.now() - started, lines, own.returned);
         meta.recorded = entry;
         // Lines written later (a queued event being processed) update the row.
         own.touch = () => changedAt.has(entry.id) && changedAt.set(entry.id, ++version);
@@ -289,6 +300,12 @@ export function createInspector(options: InspectorOptions): Inspector {
         const rows = records.filter((r) => (changedAt.get(r.id) ?? 0) > since).map((r) => ({ id: r.id, html: renderDelivery(r, redact) }));
         return sendJson(res, 200, { version, rows });
       }
+      if (req.method === 'GET' && path === `${INSPECTOR_PATH}/api/outcome`) {
+        // For npm run send: what became of its delivery, waiting for a queued event's first attempt.
+        const eventId = query.get('event_id') ?? '';
+        const outcome = await waitForOutcome(() => records, eventId, Number(query.get('wait_ms') ?? 0), await redactor());
+        return outcome ? sendJson(res, 200, outcome) : sendJson(res, 404, { error: `no delivery of event ${eventId} was recorded` });
+      }
       if (req.method === 'POST' && path === `${INSPECTOR_PATH}/api/replay`)
         return sendJson(res, 200, { message: await replay(await readJson(req)) });
       if (req.method === 'POST' && path === `${INSPECTOR_PATH}/api/send`)
@@ -315,7 +332,23 @@ export function createInspector(options: InspectorOptions): Inspector {
       scope.run({ rawHeaders: req.rawHeaders }, () => listener(req, res));
     };
 
-  return { wrapApp, wrapLogger, wrapListener, deliveries: () => records.slice() };
+  const noteReturned = (value: unknown): void => {
+    const current = scope.getStore();
+    if (current?.lines) current.returned = describeReturned(value);
+  };
+
+  return { wrapApp, wrapLogger, wrapListener, deliveries: () => records.slice(), noteReturned };
+}
+
+/** A handler's return value as the core would send it (JSON), or what it is when it is not JSON. */
+function describeReturned(value: unknown): string {
+  if (value === undefined) return 'undefined (the handler returned nothing)';
+  try {
+    const json = JSON.stringify(value);
+    return json === undefined ? `${typeof value} (not JSON)` : json;
+  } catch (error) {
+    return `a value that cannot be made JSON: ${error instanceof Error ? error.message : String(error)}`;
+  }
 }
 
 class InspectorError extends Error {

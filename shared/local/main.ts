@@ -7,6 +7,7 @@ import { DEFAULTS } from '../core/constants';
 import { HandlerFileError } from '../core/errors';
 import { readLocalState, removeLocalState, writeLocalState } from '../devtools/local-state';
 import { loadEnvFile } from './env-file';
+import { reportReload } from './reload-report';
 import { PortInUseError, startLocalServer, type LocalServer } from './server';
 
 const ENV_FILE = '.env';
@@ -17,7 +18,15 @@ async function main(): Promise<void> {
   // Handler files read process.env themselves (as they do in Lambda), so they must see .env too.
   for (const [name, value] of Object.entries(env)) if (process.env[name] === undefined && value !== undefined) process.env[name] = value;
 
-  const server = await startLocalServer({ projectRoot, port: readPort(env.PORT), env });
+  let reported: ReturnType<typeof reportReload> | undefined;
+  const server = await startLocalServer({
+    projectRoot,
+    port: readPort(env.PORT),
+    env,
+    watch: true,
+    onReload: (result, changed) => reported?.(result, changed),
+  });
+  reported = reportReload(server);
   process.stdout.write(describe(server));
   // Lets `npm run send` find this server (and a generated secret) without asking. A second
   // server in this folder takes over; when it stops, the first one is found again.
@@ -85,6 +94,7 @@ function describe(server: LocalServer): string {
     '',
     server.hookYaml.trimEnd(),
     '',
+    'Saving a file under functions/ or shared/ reloads the handlers; the secret, the inspector and the queue stay.',
     'Press Ctrl+C to stop. Request logs follow, one JSON line per request.',
     '',
   );
