@@ -27,8 +27,10 @@ export async function waitForOutcome(
   redact: (text: string) => string = (text) => text,
 ): Promise<DeliveryOutcome | undefined> {
   const until = Date.now() + (Number.isFinite(waitMs) ? Math.min(Math.max(waitMs, 0), MAX_OUTCOME_WAIT_MS) : 0);
+  let record: DeliveryRecord | undefined;
   for (;;) {
-    const record = deliveries().findLast((r) => summarise(r).eventId === eventId);
+    // Found once, then re-read: later attempts add lines to the same record.
+    record ??= deliveries().findLast((r) => summarise(r).eventId === eventId);
     const outcome = record ? describeRecord(record, redact) : undefined;
     if ((outcome?.settled ?? false) || Date.now() >= until) return outcome;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));

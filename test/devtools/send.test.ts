@@ -44,7 +44,7 @@ let server: LocalServer;
 let fake: Server;
 let fakeUrl: string;
 /** What the fake receiver answers, by path. */
-const fakeAnswers = new Map<string, { status: number; body: string }>();
+const fakeAnswers = new Map<string, { status: number; body: string; headers?: Record<string, string> }>();
 let workDir: string;
 
 beforeAll(async () => {
@@ -53,7 +53,7 @@ beforeAll(async () => {
     req.resume();
     req.on('end', () => {
       const answer = fakeAnswers.get(req.url ?? '') ?? { status: 200, body: '{"is_allowed":true}' };
-      res.writeHead(answer.status, { 'content-type': 'application/json' });
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
       res.end(answer.body);
     });
   });
@@ -66,6 +66,12 @@ beforeAll(async () => {
   });
   fakeAnswers.set('/blocking/user.profile.pre_update', { status: 200, body: '<html>Hello</html>' });
   fakeAnswers.set('/non-blocking', { status: 500, body: '{"error":"boom"}' });
+  // A deployment whose handler failed: only the answer header tells.
+  fakeAnswers.set('/blocking/user.pre_schedule_deletion', {
+    status: 200,
+    body: '{"is_allowed":false,"title":"Temporarily unavailable","reason":"Try again."}',
+    headers: { 'x-authgear-webhooks-answer': 'error-policy' },
+  });
   workDir = tempDir();
   writeFileSync(join(workDir, 'broken.json'), '{"user":');
 });
@@ -444,8 +450,9 @@ describe.concurrent('npm run send (the CLI)', () => {
     const rows = result.stdout.split('\n').filter((line) => /^[a-z]+\.[a-z_.]+\s+\d{3}\s/.test(line));
     expect(rows).toHaveLength(40);
     expect(result.stdout).toMatch(/^TYPE\s+STATUS\s+LATENCY\s+VERDICT$/m);
+    const handled = findHandlerFiles(REPO).nonBlocking.length;
     expect(result.stdout).toContain(
-      `40 events sent to ${server.url}: ${40 - (BLOCKING_EVENT_TYPES.length - served)} accepted, ${BLOCKING_EVENT_TYPES.length - served} not served, 0 failed`,
+      `40 events sent to ${server.url}: ${served} answered by their handler, 0 answered by the error policy, ${handled} handled, ${31 - handled} no handler, ${BLOCKING_EVENT_TYPES.length - served} not served, 0 failed`,
     );
   });
 
@@ -460,6 +467,18 @@ describe.concurrent('npm run send (the CLI)', () => {
     expect(result.stdout).toContain(
       "Authgear would REJECT this answer, and the user's operation would fail:\n  - reason: reason is not allowed when is_allowed is true",
     );
+  });
+
+  it('exits 1 when a deployment says the error policy answered (its answer header), though Authgear would accept the answer', async () => {
+    // Prepare: the fake receiver answers user.pre_schedule_deletion with a valid deny and x-authgear-webhooks-answer: error-policy
+
+    // Act
+    const result = await runCli(['user.pre_schedule_deletion', '--url', fakeUrl, '--secret', SECRET]);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("Authgear would accept this answer: the user's operation is denied.");
+    expect(result.stdout).toContain("FAILED: the handler failed and the error policy answered; the function's log says why.");
   });
 
   it('--all marks rejected answers and failed deliveries in the table and exits 1', async () => {
