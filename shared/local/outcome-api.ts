@@ -3,8 +3,8 @@
  * event, for `npm run send`. For a queued event it waits (up to `wait_ms`) for the first attempt
  * to end, so the sender can say "handled" or "failed, because…" instead of only "queued".
  */
-import type { DeliveryOutcome, OutcomeStep } from '../devtools/outcome';
-import { summarise, type DeliveryRecord, type LogLine } from './inspector-page';
+import type { DeliveryOutcome } from '../devtools/outcome';
+import { describeRecord, summarise, type DeliveryRecord } from './inspector-page';
 
 /** The longest wait a caller may ask for. */
 export const MAX_OUTCOME_WAIT_MS = 60_000;
@@ -35,46 +35,4 @@ export async function waitForOutcome(
     if ((outcome?.settled ?? false) || Date.now() >= until) return outcome;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
-}
-
-/**
- * A recorded delivery as a {@link DeliveryOutcome}.
- *
- * @example
- * ```ts
- * describeRecord(record, (text) => text).steps[0]?.outcome; // 'error_policy_deny'
- * ```
- */
-export function describeRecord(record: DeliveryRecord, redact: (text: string) => string): DeliveryOutcome {
-  const s = summarise(record);
-  const answer: OutcomeStep = {
-    outcome: s.outcome.split(' → ')[0] ?? 'unknown',
-    ...(s.reason ? { reason: s.reason } : {}),
-    ...(s.message ? { message: redact(s.message) } : {}),
-    ...(s.error ? { error: redact(s.error) } : {}),
-  };
-  const later = record.lines.slice(record.linesAtAnswer).filter((line) => typeof line.outcome === 'string');
-  const steps = [answer, ...later.map((line) => step(line, redact))];
-  return {
-    id: record.id,
-    status: record.status,
-    type: s.type,
-    steps,
-    violations: s.violations,
-    ...(record.handlerReturned !== undefined && answer.reason === 'invalid_response' ? { returned: redact(record.handlerReturned) } : {}),
-    settled: !(answer.outcome === 'queued' && later.length === 0),
-  };
-}
-
-function step(line: LogLine, redact: (text: string) => string): OutcomeStep {
-  const error =
-    typeof line.error_message === 'string'
-      ? `${typeof line.error_name === 'string' ? `${line.error_name}: ` : ''}${line.error_message}`
-      : undefined;
-  return {
-    outcome: String(line.outcome),
-    ...(typeof line.reason === 'string' ? { reason: line.reason } : {}),
-    message: redact(line.msg),
-    ...(error ? { error: redact(error) } : {}),
-  };
 }
