@@ -181,7 +181,7 @@ describe('inspector in a headless browser', () => {
       expect(await refused.locator('pre.returned').textContent()).toBe(
         JSON.stringify({ is_allowed: true, mutations: { jwt: { payload: { plan: 'free' } } } }, null, 2),
       );
-      expect(await refused.locator('.violations').innerText()).toContain(
+      expect(await refused.locator('.violations').textContent()).toContain(
         'claim "sub" of the original token was removed; echo every original claim',
       );
 
