@@ -28,7 +28,7 @@ Sends a realistic, signed Authgear event and says whether Authgear would accept 
 Options:
   --url URL          where to send: a base URL (the route for the event type is added) or one
                      route URL; default: the running npm start of this folder, else
-                     http://localhost:$PORT (PORT defaults to ${DEFAULTS.port})
+                     http://127.0.0.1:$PORT (PORT defaults to ${DEFAULTS.port})
   --secret S         sign with this secret (or a JSON array of secrets: the first one signs)
   --secret-id ID     sign with the secret stored in AWS Secrets Manager under this name or ARN
   --payload FILE     send this JSON file: a full event (type, payload, context; its
@@ -86,7 +86,7 @@ async function main(argv: readonly string[]): Promise<number> {
     throw new SendError((error as ConfigError).message);
   }
   const localServer = readLocalState(process.cwd());
-  const target = args.url ?? localServer?.url ?? `http://localhost:${env.PORT?.trim() || DEFAULTS.port}`;
+  const target = args.url ?? localServer?.url ?? `http://127.0.0.1:${env.PORT?.trim() || DEFAULTS.port}`;
   const sample = args.email === undefined ? {} : { email: args.email };
 
   // Everything that can be wrong with the input is found before anything is sent.
