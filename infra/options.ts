@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { DEFAULTS } from '../shared/core/constants';
 import { RETRY_DEFAULTS } from '../shared/queue/retry';
+import type { ProductionOptions } from './production-options';
 
 /** The stack name used when the `stackName` context value is not given. */
 export const DEFAULT_STACK_NAME = 'AuthgearWebhooks';
@@ -61,7 +62,7 @@ export class StackConfigError extends Error {
  * Knobs of `AuthgearWebhooksStack`. Each one can also be given as a CDK context value of the
  * same name (`cdk.json` or `cdk synth -c name=value`); a property set here wins over the context.
  */
-export interface AuthgearWebhooksOptions {
+export interface AuthgearWebhooksOptions extends ProductionOptions {
   /**
    * Use this existing secret instead of creating one: its complete ARN, including the 6-character
    * suffix Secrets Manager appends. Mutually exclusive with `secretName`.
