@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { redrive } from '../shared/queue/redrive';
+import { redrive } from '../shared/aws/redrive';
 import { DEFAULT_STACK_NAME } from './stack';
 
 export const REDRIVE_USAGE = `Usage: npm run redrive -- [--dry-run] [options]

@@ -8,7 +8,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { SecretUnavailableError } from '../shared/core/errors';
 import { createJsonLogger, type LogSink } from '../shared/core/logger';
 import { SecretStore } from '../shared/core/secret';
-import { secretsManagerSource } from '../shared/core/secrets-manager';
+import { secretsManagerSource } from '../shared/aws/secrets-manager';
 import type { FakeSecretsManager } from './support/secrets-manager-server';
 import { useFakeSecretsManager } from './support/use-fake-secrets-manager';
 

@@ -6,7 +6,7 @@ import { createJsonLogger, type Logger } from '../core/logger';
 import type { NonBlockingQueue } from '../core/queued';
 import { withTimeout } from '../core/run-handler';
 import { SecretStore, type SecretSource } from '../core/secret';
-import { secretsManagerSource } from '../core/secrets-manager';
+import { secretsManagerSource } from '../aws/secrets-manager';
 import { lambdaRequestBody } from './lambda-body';
 
 export interface LambdaHandlerOptions {

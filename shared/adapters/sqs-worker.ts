@@ -4,9 +4,9 @@ import { assembleHandlers, type LoadedHandlerModule } from '../core/assemble';
 import { readConfig } from '../core/config';
 import { createJsonLogger, describeError, type Logger } from '../core/logger';
 import { createQueuedEventProcessor, type HandledEvents, type QueuedResult } from '../core/queued';
-import { readQueueUrl, readRetryWindowMinutes } from '../queue/config';
-import { retrySchedule } from '../queue/retry';
-import { createSqsClient } from '../queue/sqs';
+import { readQueueUrl, readRetryWindowMinutes } from '../core/config';
+import { retrySchedule } from '../core/retry';
+import { createSqsClient } from '../aws/sqs';
 
 export interface SqsWorkerOptions {
   /** The non-blocking handler files (the generated entry lists them). */

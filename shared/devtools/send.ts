@@ -418,7 +418,7 @@ async function readSecretsManager(secretId: string): Promise<string> {
   // Loaded only when needed: the AWS SDK takes a while to import and most sends never use it.
   const [{ SecretsManagerClient }, { secretsManagerSource }] = await Promise.all([
     import('@aws-sdk/client-secrets-manager'),
-    import('../core/secrets-manager'),
+    import('../aws/secrets-manager'),
   ]);
   // An ARN names its region; the SDK would otherwise need AWS_REGION.
   const region = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):/.exec(secretId)?.[1];

@@ -6,7 +6,7 @@ import { ConfigError, ENV } from '../core/config';
 import { DEFAULTS } from '../core/constants';
 import { HandlerFileError } from '../core/errors';
 import { removeLocalState, writeLocalState } from '../devtools/local-state';
-import { loadEnvFile } from './env-file';
+import { loadEnvFile } from '../devtools/env-file';
 import { PortInUseError, startLocalServer, type LocalServer } from './server';
 
 const ENV_FILE = '.env';

@@ -7,12 +7,12 @@ import { ConfigError, ENV, readConfig } from '../core/config';
 import { renderHookConfig } from '../core/hook-config';
 import { createJsonLogger, type Logger } from '../core/logger';
 import { parseSecretValue, SecretStore, staticSecretSource, type SecretSource } from '../core/secret';
-import { secretsManagerSource } from '../core/secrets-manager';
+import { secretsManagerSource } from '../aws/secrets-manager';
 import { findHandlerFiles, loadHandlers } from '../discovery/handler-files';
 import { createInspector, INSPECTOR_PATH } from './inspector';
-import { readLocalRetrySpeedup, readRetryWindowMinutes } from '../queue/config';
+import { readLocalRetrySpeedup, readRetryWindowMinutes } from '../core/config';
 import { createLocalQueue, type LocalQueue } from '../queue/local-queue';
-import { retrySchedule } from '../queue/retry';
+import { retrySchedule } from '../core/retry';
 
 export interface LocalServerOptions {
   /** The folder that holds `functions/`. */

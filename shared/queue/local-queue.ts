@@ -8,7 +8,7 @@ import type { RuntimeConfig } from '../core/config';
 import type { HandlerSet } from '../core/handler';
 import type { Logger } from '../core/logger';
 import { createQueuedEventProcessor, formatDuration, type NonBlockingQueue } from '../core/queued';
-import type { RetrySchedule } from './retry';
+import type { RetrySchedule } from '../core/retry';
 
 /** SQS FIFO drops a second message with the same deduplication id for 5 minutes; so does this queue. */
 const DEDUPLICATION_WINDOW_MS = 5 * 60_000;

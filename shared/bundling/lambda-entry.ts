@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HandlerFile } from './handler-files';
+import type { HandlerFile } from '../discovery/handler-files';
 
 /**
  * Which function an entry is for:

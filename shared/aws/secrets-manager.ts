@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, type GetSecretValueCommandOutput, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { SecretSource } from './secret';
+import type { SecretSource } from '../core/secret';
 
 export interface SecretsManagerSourceOptions {
   /** A client to reuse; by default one is created with short timeouts that fit the blocking-hook budget. */
