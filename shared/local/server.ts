@@ -2,17 +2,18 @@ import { randomInt } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createNodeListener } from '../adapters/node-http';
-import { createWebhookApp, type RouteInfo } from '../core/app';
-import { ConfigError, ENV, readConfig } from '../core/config';
+import type { RouteInfo } from '../core/app';
+import { ConfigError, readConfig, readLocalRetrySpeedup, readRetryWindowMinutes } from '../core/config';
 import { renderHookConfig } from '../core/hook-config';
 import { createJsonLogger, type Logger } from '../core/logger';
-import { parseSecretValue, SecretStore, staticSecretSource, type SecretSource } from '../core/secret';
-import { secretsManagerSource } from '../aws/secrets-manager';
-import { findHandlerFiles, loadHandlers } from '../discovery/handler-files';
-import { createInspector, INSPECTOR_PATH } from './inspector';
-import { readLocalRetrySpeedup, readRetryWindowMinutes } from '../core/config';
-import { createLocalQueue, type LocalQueue } from '../queue/local-queue';
 import { retrySchedule } from '../core/retry';
+import { parseSecretValue, staticSecretSource, type SecretSource } from '../core/secret';
+import { findHandlerFiles, loadHandlers } from '../discovery/handler-files';
+import { createLocalQueue, type LocalQueue } from '../queue/local-queue';
+import { createRuntime } from '../runtime/create-runtime';
+import { chooseSecret } from '../runtime/secret-choice';
+import { secretSourceFor } from '../runtime/secret-source';
+import { createInspector, INSPECTOR_PATH } from './inspector';
 
 export interface LocalServerOptions {
   /** The folder that holds `functions/`. */
@@ -87,10 +88,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const logger = inspector.wrapLogger(options.logger ?? createJsonLogger({ level: config.logLevel }));
   const handlers = await loadHandlers(findHandlerFiles(projectRoot));
 
-  const { source, secret } = chooseSecret(env);
-  const secrets = new SecretStore({ source, logger, ttlMs: config.secretCacheTtlMs, refreshIntervalMs: config.secretRefreshIntervalMs });
-  void secrets.prime();
-
+  const { source, secret } = localSecret(env);
   // Non-blocking events go through a queue with the deployed retry schedule, as in the stack.
   const queue = createLocalQueue({
     handlers,
@@ -99,7 +97,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     schedule: retrySchedule(readRetryWindowMinutes(env)),
     speedup: readLocalRetrySpeedup(env),
   });
-  const app = createWebhookApp({ handlers, secrets, config, logger, nonBlockingQueue: queue });
+  const { secrets, app } = createRuntime(env, { handlers, config, logger, secretSource: source, queue });
+  void secrets.prime();
   const server = createServer(
     inspector.wrapListener(createNodeListener(inspector.wrapApp(app), { maxBodyBytes: config.maxBodyBytes, logger })),
   );
@@ -133,18 +132,18 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   };
 }
 
-function chooseSecret(env: Readonly<Record<string, string | undefined>>): { source: SecretSource; secret: LocalSecret } {
-  const value = env[ENV.secret];
-  if (value !== undefined && value !== '') {
+/** The secret the environment names (checked now, for a clear message at start), or a generated one. */
+function localSecret(env: Readonly<Record<string, string | undefined>>): { source: SecretSource; secret: LocalSecret } {
+  const choice = chooseSecret(env);
+  if (choice?.kind === 'value') {
     try {
-      parseSecretValue(value);
+      parseSecretValue(choice.value);
     } catch (error) {
-      throw new ConfigError(`${ENV.secret}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ConfigError(`${choice.from}: ${error instanceof Error ? error.message : String(error)}`);
     }
-    return { source: staticSecretSource(value), secret: { value, generated: false } };
+    return { source: secretSourceFor(choice), secret: { value: choice.value, generated: false } };
   }
-  const secretId = env[ENV.secretId];
-  if (secretId) return { source: secretsManagerSource(secretId), secret: { source: 'secrets-manager' } };
+  if (choice) return { source: secretSourceFor(choice), secret: { source: 'secrets-manager' } };
   const generated = generateSecret();
   return { source: staticSecretSource(generated, 'generated'), secret: { value: generated, generated: true } };
 }

@@ -1,0 +1,78 @@
+import type { RuntimeConfig } from '../config';
+import type { EventEnvelope } from '../events';
+import type { BlockingHandler } from '../handler';
+import { describeError, type LogFields } from '../logger';
+import { checkBlockingResponse } from '../response-check';
+import { DeadlineExceeded, type Settled } from '../run-handler';
+import { JSON_HEADERS, reply } from './outcomes';
+import type { Outcome } from './types';
+
+const ALLOW = Object.freeze({ is_allowed: true });
+const PLAIN_ALLOW_BODY = JSON.stringify(ALLOW);
+const ANSWERED_PLAIN_ALLOW: Outcome = Object.freeze({
+  response: reply(200, ALLOW),
+  outcome: 'allowed',
+  level: 'info',
+  message: 'blocking event answered',
+});
+
+/**
+ * Step 5, the response guard: the blocking handler's answer if Authgear would accept it (checked
+ * as serialised, since that is what Authgear receives), else the answer of its error policy, with
+ * the reason in the log: `handler_threw`, `deadline_exceeded` or `invalid_response`.
+ *
+ * @example
+ * ```ts
+ * guardAnswer(handler, event, { ok: true, value: { is_allowed: true } }, config).response.body; // '{"is_allowed":true}'
+ * ```
+ */
+export function guardAnswer(handler: BlockingHandler, event: EventEnvelope, settled: Settled<unknown>, config: RuntimeConfig): Outcome {
+  let failure: { reason: string; message: string; fields?: LogFields };
+  if (settled.ok) {
+    const serialised = serialise(settled.value);
+    // The everyday answer, valid for every blocking event: no need to parse it back and check it.
+    if (serialised === PLAIN_ALLOW_BODY) return ANSWERED_PLAIN_ALLOW;
+    if (serialised === undefined) {
+      failure = { reason: 'invalid_response', message: 'handler returned nothing, or a value that is not JSON' };
+    } else {
+      const sent: unknown = JSON.parse(serialised);
+      const check = checkBlockingResponse(handler.event, sent, event);
+      if (check.ok) {
+        const allowed = (sent as { is_allowed: boolean }).is_allowed;
+        return {
+          response: { status: 200, headers: JSON_HEADERS, body: serialised },
+          outcome: allowed ? 'allowed' : 'denied',
+          level: 'info',
+          message: 'blocking event answered',
+        };
+      }
+      failure = {
+        reason: 'invalid_response',
+        message: 'handler returned a response Authgear would reject',
+        fields: { violations: check.violations },
+      };
+    }
+  } else {
+    const { error } = settled;
+    failure =
+      error instanceof DeadlineExceeded
+        ? { reason: 'deadline_exceeded', message: `handler did not answer within BLOCKING_DEADLINE_MS (${config.blockingDeadlineMs} ms)` }
+        : { reason: 'handler_threw', message: 'handler threw', fields: describeError(error) };
+  }
+  const body = handler.onError === 'allow' ? ALLOW : handler.errorResponse;
+  return {
+    response: reply(200, body),
+    outcome: `error_policy_${handler.onError}`,
+    level: 'error',
+    message: `${failure.message}; answered by the ${handler.onError} error policy`,
+    fields: { reason: failure.reason, ...failure.fields },
+  };
+}
+
+function serialise(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
+}
