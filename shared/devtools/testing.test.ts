@@ -3,9 +3,9 @@
  * by the error policy and reported with the log's reason.
  */
 import { describe, expect, it } from 'vitest';
-import { defineBlockingHandler, defineNonBlockingHandler } from '../../shared';
-import { verifySignature } from '../../shared/core/verify';
-import { invokeHandler, sampleEvent, signedRequest } from '../../shared/testing';
+import { defineBlockingHandler, defineNonBlockingHandler } from '../index';
+import { verifySignature } from '../core/verify';
+import { invokeHandler, sampleEvent, signedRequest } from '../testing';
 
 describe('invokeHandler', () => {
   it('reports an answer Authgear would reject, with the broken rules, and the error policy answer', async () => {
