@@ -79,7 +79,7 @@ export class AuthgearWebhooksStack extends Stack {
   readonly queue: sqs.Queue;
   /** Where events go when their retry window has passed; kept 14 days. */
   readonly deadLetterQueue: sqs.Queue;
-  /** Every alarm of the stack (README: Alarms). */
+  /** Every alarm of the stack (docs/troubleshooting.md: Alarms). */
   readonly alarms: WebhookAlarms;
   /** In alarm while any event is in the dead-letter queue. */
   readonly deadLetterAlarm: cloudwatch.Alarm;
@@ -165,7 +165,7 @@ export class AuthgearWebhooksStack extends Stack {
     feedWorker(this, this.workerFunction, this.queue, { maxConcurrency: options.workerMaxConcurrency });
 
     // The API. With `provisionedConcurrency` > 0, the blocking routes call an alias kept that many
-    // environments warm, so no login meets a cold start (BENCHMARKS.md: login-path budget).
+    // environments warm, so no login meets a cold start (docs/performance.md: login path budget).
     const blockingTarget =
       options.provisionedConcurrency > 0
         ? new lambda.Alias(this, 'BlockingLive', {
