@@ -1,4 +1,6 @@
 /** Step 6, finish: what leaves the process, the answer and its one log line, through the app. */
+import { finish } from './finish';
+import { ANSWERS, rejected } from './outcomes';
 import { describe, expect, it } from 'vitest';
 import { VECTOR_SECRET } from '../../../test/fixtures/authgear-vectors';
 import type { WebhookResponse } from '../app';
@@ -163,5 +165,36 @@ describe('createWebhookApp: responses and logs', () => {
     // Assess
     const handlerLine = h.lines.find((l) => l.fields.msg === 'synced');
     expect(handlerLine?.fields).toMatchObject({ event_id: '000000000000bc56', event_type: 'user.created', crm_id: 'c-1' });
+  });
+});
+
+describe('finish', () => {
+  it('writes one line at the outcome level with the request fields, status, outcome, reason and latency, in that order', () => {
+    // Prepare
+    const written: { level: string; message: string; fields: Record<string, unknown> }[] = [];
+    const logger = {
+      debug: (message: string, fields?: Record<string, unknown>) => written.push({ level: 'debug', message, fields: { ...fields } }),
+      info: (message: string, fields?: Record<string, unknown>) => written.push({ level: 'info', message, fields: { ...fields } }),
+      warn: (message: string, fields?: Record<string, unknown>) => written.push({ level: 'warn', message, fields: { ...fields } }),
+      error: (message: string, fields?: Record<string, unknown>) => written.push({ level: 'error', message, fields: { ...fields } }),
+    };
+    const outcome = rejected(ANSWERS.unauthorized, 'signature_mismatch', 'signature does not match');
+
+    // Act
+    const response = finish(outcome, 1_000, { method: 'POST', path: '/non-blocking' }, logger, () => 1_007);
+
+    // Assess
+    expect(response).toBe(ANSWERS.unauthorized);
+    expect(written).toHaveLength(1);
+    expect(written[0]?.level).toBe('warn');
+    expect(written[0]?.message).toBe('signature does not match');
+    expect(Object.entries(written[0]?.fields ?? {})).toEqual([
+      ['method', 'POST'],
+      ['path', '/non-blocking'],
+      ['status', 401],
+      ['outcome', 'rejected'],
+      ['reason', 'signature_mismatch'],
+      ['latency_ms', 7],
+    ]);
   });
 });

@@ -1,4 +1,7 @@
 /** Step 5, guardAnswer: the handler's answer as Authgear would accept it, else its error policy, through the app. */
+import { readConfig } from '../config';
+import { DeadlineExceeded } from '../run-handler';
+import { guardAnswer } from './guard-answer';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ERROR_RESPONSE, defineBlockingHandler } from '../handler';
 import { USER_ID, harness, deliver } from '../../../test/support/app-harness';
@@ -206,5 +209,35 @@ describe('createWebhookApp: blocking handlers', () => {
     expect(response.body).toBe(JSON.stringify(DEFAULT_ERROR_RESPONSE));
     expect(h.outcome()).toMatchObject({ reason: 'invalid_response' });
     expect(h.outcome().violations).toEqual([expect.objectContaining({ path: 'mutations.jwt.payload.sub' })]);
+  });
+});
+
+describe('guardAnswer', () => {
+  const config = readConfig({});
+  const event = { id: '000000000000c002', type: 'user.pre_create', payload: {}, context: { timestamp: 1 } } as never;
+
+  it('passes a valid answer through as serialised, and answers a failure by the handler policy with the reason', () => {
+    // Prepare
+    const deny = defineBlockingHandler('user.pre_create', () => ({ is_allowed: true }));
+    const allow = defineBlockingHandler('user.pre_create', () => ({ is_allowed: true }), { onError: 'allow' });
+
+    // Act
+    const valid = guardAnswer(deny, event, { ok: true, value: { is_allowed: false, title: 'No', reason: 'Not today' } }, config);
+    const late = guardAnswer(allow, event, { ok: false, error: new DeadlineExceeded() }, config);
+    const broken = guardAnswer(deny, event, { ok: true, value: { is_allowed: 'yes' } }, config);
+
+    // Assess
+    expect(valid).toMatchObject({
+      outcome: 'denied',
+      response: { status: 200, body: '{"is_allowed":false,"title":"No","reason":"Not today"}' },
+    });
+    expect(late).toMatchObject({
+      outcome: 'error_policy_allow',
+      level: 'error',
+      fields: { reason: 'deadline_exceeded' },
+      response: { body: '{"is_allowed":true}' },
+    });
+    expect(broken).toMatchObject({ outcome: 'error_policy_deny', fields: { reason: 'invalid_response' } });
+    expect(JSON.parse(broken.response.body)).toEqual(DEFAULT_ERROR_RESPONSE);
   });
 });
