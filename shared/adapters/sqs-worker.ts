@@ -7,6 +7,7 @@ import { createQueuedEventProcessor, type HandledEvents, type QueuedResult } fro
 import { retrySchedule } from '../core/retry';
 import { createSqsClient } from '../aws/sqs';
 import { runtimeSettings } from '../runtime/settings';
+import { adminApiFromEnvironment } from './admin-api';
 
 export interface SqsWorkerOptions {
   /** The non-blocking handler files (the generated entry lists them). */
@@ -54,7 +55,13 @@ export function createSqsWorkerHandler(options: SqsWorkerOptions): SqsWorkerHand
   const handlers = assembleHandlers(options.modules, { blocking: false, nonBlocking: true });
   const queueUrl = readQueueUrl(env);
   const schedule = retrySchedule(readRetryWindowMinutes(env));
-  const processEvent = createQueuedEventProcessor({ handlers, config, logger, ...(options.handled ? { handled: options.handled } : {}) });
+  const processEvent = createQueuedEventProcessor({
+    handlers,
+    config,
+    logger,
+    adminApi: adminApiFromEnvironment(env, config),
+    ...(options.handled ? { handled: options.handled } : {}),
+  });
   let client = options.client;
 
   async function processRecord(record: SQSRecord): Promise<{ record: SQSRecord; result: QueuedResult; retryInSeconds: number }> {

@@ -82,10 +82,12 @@ function entrySource(options: {
       return [
         header,
         `import { createLambdaHandler } from ${adapter('lambda.ts')};`,
+        `import { adminApiFromEnvironment } from ${adapter('admin-api.ts')};`,
         ...imports,
         '',
         'export const handler = createLambdaHandler({',
         ...modules,
+        '  adminApi: adminApiFromEnvironment,',
         '});',
         ...awaitSecret,
         '',

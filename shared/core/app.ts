@@ -1,3 +1,4 @@
+import type { AdminApiFactory } from '../admin-api/types';
 import type { RuntimeConfig } from './config';
 import { ReplayGuard } from './freshness';
 import type { HandlerSet } from './handler';
@@ -28,6 +29,8 @@ export interface WebhookAppOptions {
    * (see `queued.ts`). Without it, `/non-blocking` is not served (404).
    */
   readonly nonBlockingQueue?: NonBlockingQueue;
+  /** Makes each handler's `context.adminApi` (see `shared/admin-api`). */
+  readonly adminApi?: AdminApiFactory;
 }
 
 export interface WebhookApp {
@@ -67,6 +70,7 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
     replays: config.rejectRepeatedBlockingEvents ? new ReplayGuard(replayWindowMs) : undefined,
     queue,
     queuedTypes: new Set(queue?.eventTypes ?? handlers.nonBlocking?.keys() ?? []),
+    adminApi: options.adminApi,
   };
   const { logger, now } = pipeline;
 
@@ -88,7 +92,9 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
   return {
     routes,
     async handle(request) {
-      const started = now();
+      const arrived = now();
+      // An adapter's arrival time, unless it is not a time on this clock at all.
+      const started = request.receivedAt !== undefined && request.receivedAt <= arrived ? request.receivedAt : arrived;
       // Method and path carry no personal data and tell the operator which URL was hit.
       const log: LogFields = { method: request.method, path: request.path };
       let result: Outcome | Promise<Outcome>;

@@ -5,6 +5,7 @@
  * {@link createQueuedEventProcessor}, with the same handlers, deadline and log fields as the
  * HTTP path.
  */
+import type { AdminApiFactory } from '../admin-api/types';
 import type { RawBody } from './body';
 import type { RuntimeConfig } from './config';
 import { isNonBlockingEventType } from './constants';
@@ -112,6 +113,8 @@ export interface QueuedEventProcessorOptions {
   readonly now?: () => number;
   /** Default: a {@link RecentEventIds} of 10,000 ids kept for 24 hours. */
   readonly handled?: HandledEvents;
+  /** Makes each handler's `context.adminApi` (see `shared/admin-api`). */
+  readonly adminApi?: AdminApiFactory;
 }
 
 /** Processes one queued message body (the raw event JSON). Never throws. */
@@ -208,6 +211,8 @@ export function createQueuedEventProcessor(options: QueuedEventProcessorOptions)
         log,
         logger,
         now,
+        adminApi: options.adminApi,
+        logPersonalData: config.logPersonalData,
       });
       if (run.ok) handled.add(event.id);
     } finally {

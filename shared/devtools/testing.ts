@@ -19,8 +19,10 @@ import type { BlockingResponse } from '../core/responses';
 import { routePath } from '../core/routes';
 import { staticSecretSource } from '../core/secret';
 import { signBody } from '../core/verify';
+import type { AdminApiFactory } from '../admin-api/types';
 import { createInlineQueue } from '../queue/inline-queue';
 import { createRuntime } from '../runtime/create-runtime';
+import type { FakeAdminApi } from './fake-admin-api';
 import { goJson } from './go-json';
 import { sampleEvent, type SampleOptions } from './samples';
 
@@ -34,6 +36,7 @@ export {
   type SampleUserOptions,
 } from './samples';
 export { goJson } from './go-json';
+export { fakeAdminApi, sampleAdminApiUser, type FakeAdminApi, type FakeAdminApiCall, type FakeAnswer } from './fake-admin-api';
 
 /** The secret {@link invokeHandler} signs with; any value works since it also verifies with it. */
 const KIT_SECRET = 'authgear-webhooks-test-kit-secret';
@@ -89,6 +92,11 @@ export interface InvokeOptions<Event> {
   readonly sample?: SampleOptions;
   /** Runtime settings, e.g. `{ blockingDeadlineMs: 50 }` to test the deadline quickly. */
   readonly config?: Partial<RuntimeConfig>;
+  /**
+   * What `context.adminApi` is: a {@link FakeAdminApi} (canned answers, a record of the calls) or
+   * any factory. Default: none, so a handler that reads `context.adminApi` fails as unconfigured.
+   */
+  readonly adminApi?: FakeAdminApi | AdminApiFactory;
 }
 
 /** Non-blocking answers: `{ received: true }` once queued, or an error body with a 5xx. */
@@ -127,12 +135,16 @@ export async function invokeHandler(
   const config: RuntimeConfig = { ...readConfig(env), ...options.config };
   const handlers: HandlerSet =
     handler.kind === 'blocking' ? { blocking: new Map([[handler.event, handler]]) } : { nonBlocking: new Map([[handler.event, handler]]) };
+  const adminApi = typeof options.adminApi === 'function' ? options.adminApi : options.adminApi?.factory;
   const { app, queue } = createRuntime(env, {
     handlers,
     config,
     logger,
     secretSource: staticSecretSource(KIT_SECRET, 'test-kit'),
-    ...(handler.kind === 'non-blocking' ? { queue: (settings) => createInlineQueue({ handlers, ...settings }) } : {}),
+    ...(adminApi ? { adminApi: () => adminApi } : {}),
+    ...(handler.kind === 'non-blocking'
+      ? { queue: (settings) => createInlineQueue({ handlers, ...settings, ...(adminApi ? { adminApi } : {}) }) }
+      : {}),
   });
 
   const { body, headers } = signedRequest(options.event ?? sampleEvent(handler.event, options.sample), KIT_SECRET);

@@ -1,6 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AdminApiConfig } from '../admin-api/config';
+import { adminApiFromEnvironment } from '../adapters/admin-api';
 import { createNodeListener } from '../adapters/node-http';
 import type { RouteInfo } from '../core/app';
 import { ConfigError, readConfig, readLocalRetrySpeedup, readRetryWindowMinutes } from '../core/config';
@@ -9,6 +11,7 @@ import { createJsonLogger, type Logger } from '../core/logger';
 import { retrySchedule } from '../core/retry';
 import { parseSecretValue, staticSecretSource, type SecretSource } from '../core/secret';
 import { findHandlerFiles, loadHandlers } from '../discovery/handler-files';
+import { applyServerLimits, readServerLimits, serverOptions } from './server-limits';
 import { createLocalQueue, type LocalQueue } from '../queue/local-queue';
 import { createRuntime } from '../runtime/create-runtime';
 import { chooseSecret } from '../runtime/secret-choice';
@@ -48,6 +51,8 @@ export interface LocalServer {
   readonly inspectorUrl: string;
   /** The in-process queue of non-blocking events: retries as deployed, faster (`LOCAL_RETRY_SPEEDUP`). */
   readonly queue: LocalQueue;
+  /** Whether `context.adminApi` can be used, and if not, why. */
+  readonly adminApi: AdminApiConfig;
   close(): Promise<void>;
 }
 
@@ -83,25 +88,32 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const { projectRoot, env } = options;
   const host = options.host ?? '127.0.0.1';
   const config = readConfig(env);
+  const limits = readServerLimits(env);
   // The inspector (/_inspector) records each delivery with the log lines written for it.
   const inspector = createInspector({ secrets: () => secrets.get(), maxEventAgeSeconds: config.maxEventAgeSeconds });
   const logger = inspector.wrapLogger(options.logger ?? createJsonLogger({ level: config.logLevel }));
   const handlers = await loadHandlers(findHandlerFiles(projectRoot));
 
   const { source, secret } = localSecret(env);
+  const adminApi = adminApiFromEnvironment(env, config);
   // Non-blocking events go through a queue with the deployed retry schedule, as in the stack.
   const queue = createLocalQueue({
     handlers,
     config,
     logger,
+    adminApi,
     schedule: retrySchedule(readRetryWindowMinutes(env)),
     speedup: readLocalRetrySpeedup(env),
   });
-  const { secrets, app } = createRuntime(env, { handlers, config, logger, secretSource: source, queue });
+  const { secrets, app } = createRuntime(env, { handlers, config, logger, secretSource: source, queue, adminApi: () => adminApi });
   void secrets.prime();
   const server = createServer(
-    inspector.wrapListener(createNodeListener(inspector.wrapApp(app), { maxBodyBytes: config.maxBodyBytes, logger })),
+    serverOptions(limits),
+    inspector.wrapListener(
+      createNodeListener(inspector.wrapApp(app), { maxBodyBytes: config.maxBodyBytes, logger, bodyTimeoutMs: limits.bodyTimeoutMs }),
+    ),
   );
+  applyServerLimits(server, limits, logger);
   await listen(server, options.port, host);
   const port = (server.address() as AddressInfo).port;
 
@@ -121,6 +133,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     hookYaml: renderHookConfig(`http://localhost:${port}`, blocking, nonBlocking),
     inspectorUrl: `${url}${INSPECTOR_PATH}`,
     queue,
+    adminApi: adminApi.config,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

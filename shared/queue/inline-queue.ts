@@ -3,6 +3,7 @@
  * attempt: what the test kit uses, so a non-blocking handler is tested on the path it runs on
  * when deployed (receive, queue, process), minus the wait.
  */
+import type { AdminApiFactory } from '../admin-api/types';
 import { bodyString } from '../core/body';
 import type { RuntimeConfig } from '../core/config';
 import type { HandlerSet } from '../core/handler';
@@ -17,6 +18,8 @@ export interface InlineQueueOptions {
   /** Default: the deployed default schedule, so a failure reports when it would be retried. */
   readonly schedule?: RetrySchedule;
   readonly now?: () => number;
+  /** Makes each handler's `context.adminApi`. */
+  readonly adminApi?: AdminApiFactory;
 }
 
 /** A {@link NonBlockingQueue} that has processed each event by the time `enqueue` resolves. */
@@ -44,6 +47,7 @@ export function createInlineQueue(options: InlineQueueOptions): InlineQueue {
     config: options.config,
     logger: options.logger,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.adminApi ? { adminApi: options.adminApi } : {}),
   });
   const results: QueuedResult[] = [];
   return {

@@ -1,3 +1,4 @@
+import type { AdminApiFactory } from '../admin-api/types';
 import { createWebhookApp, type WebhookApp } from '../core/app';
 import type { RuntimeConfig } from '../core/config';
 import type { HandlerSet } from '../core/handler';
@@ -21,6 +22,8 @@ export interface RuntimeOptions {
    * logger, for a queue that runs the handlers (the local server's, the test kit's).
    */
   readonly queue?: NonBlockingQueue | ((settings: RuntimeSettings) => NonBlockingQueue);
+  /** Makes the factory of each handler's `context.adminApi`, from the configuration and the logger. */
+  readonly adminApi?: (settings: RuntimeSettings) => AdminApiFactory;
   /** Clock, replaceable in tests. */
   readonly now?: () => number;
 }
@@ -56,12 +59,14 @@ export function createRuntime(env: Env, options: RuntimeOptions): Runtime {
     refreshIntervalMs: config.secretRefreshIntervalMs,
   });
   const queue = typeof options.queue === 'function' ? options.queue(settings) : options.queue;
+  const adminApi = options.adminApi?.(settings);
   const app = createWebhookApp({
     handlers: options.handlers,
     secrets,
     config,
     logger,
     ...(queue ? { nonBlockingQueue: queue } : {}),
+    ...(adminApi ? { adminApi } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
   return { config, logger, secrets, app, queue };

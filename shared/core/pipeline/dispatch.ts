@@ -23,7 +23,13 @@ export function dispatch(delivery: Delivery, pipeline: Pipeline, started: number
   const { config, logger, now } = pipeline;
   if (route.kind === 'blocking') {
     const handler = pipeline.handlers.blocking?.get(route.eventType) as BlockingHandler;
-    const run = runHandler((context) => handler.handle(event as never, context), started + config.blockingDeadlineMs, log, { logger, now });
+    const run = runHandler((context) => handler.handle(event as never, context), started + config.blockingDeadlineMs, log, {
+      logger,
+      now,
+      event,
+      logPersonalData: config.logPersonalData,
+      adminApi: pipeline.adminApi,
+    });
     return run instanceof Promise
       ? run.then((settled) => guardAnswer(handler, event, settled, config))
       : guardAnswer(handler, event, run, config);

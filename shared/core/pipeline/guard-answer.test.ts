@@ -45,7 +45,7 @@ describe('createWebhookApp: blocking handlers', () => {
       level: 'error',
       reason: 'handler_threw',
       outcome: 'error_policy_deny',
-      error_message: 'CRM down: jane.doe@example.com',
+      error_message: 'CRM down: [redacted]', // no personal data in logs without LOG_PERSONAL_DATA
     });
   });
 

@@ -1,7 +1,10 @@
+import { answerOverLimit } from '../answer-limit';
 import type { RuntimeConfig } from '../config';
 import type { EventEnvelope } from '../events';
 import type { BlockingHandler } from '../handler';
-import { describeError, type LogFields } from '../logger';
+import { AnsweredLate } from '../late-answer';
+import type { LogFields } from '../logger';
+import { createRedactor } from '../redact';
 import { checkBlockingResponse } from '../response-check';
 import { DeadlineExceeded, type Settled } from '../run-handler';
 import { JSON_HEADERS, reply } from './outcomes';
@@ -32,8 +35,15 @@ export function guardAnswer(handler: BlockingHandler, event: EventEnvelope, sett
     const serialised = serialise(settled.value);
     // The everyday answer, valid for every blocking event: no need to parse it back and check it.
     if (serialised === PLAIN_ALLOW_BODY) return ANSWERED_PLAIN_ALLOW;
+    const tooLarge = serialised === undefined ? undefined : answerOverLimit(serialised, config.maxAnswerBytes);
     if (serialised === undefined) {
       failure = { reason: 'invalid_response', message: 'handler returned nothing, or a value that is not JSON' };
+    } else if (tooLarge !== undefined) {
+      failure = {
+        reason: 'answer_too_large',
+        message: `handler's answer is ${tooLarge} bytes, over MAX_ANSWER_BYTES (${config.maxAnswerBytes})`,
+        fields: { answer_bytes: tooLarge },
+      };
     } else {
       const sent: unknown = JSON.parse(serialised);
       const check = checkBlockingResponse(handler.event, sent, event);
@@ -53,11 +63,7 @@ export function guardAnswer(handler: BlockingHandler, event: EventEnvelope, sett
       };
     }
   } else {
-    const { error } = settled;
-    failure =
-      error instanceof DeadlineExceeded
-        ? { reason: 'deadline_exceeded', message: `handler did not answer within BLOCKING_DEADLINE_MS (${config.blockingDeadlineMs} ms)` }
-        : { reason: 'handler_threw', message: 'handler threw', fields: describeError(error) };
+    failure = blockingFailure(settled.error, event, config);
   }
   const body = handler.onError === 'allow' ? ALLOW : handler.errorResponse;
   return {
@@ -66,6 +72,32 @@ export function guardAnswer(handler: BlockingHandler, event: EventEnvelope, sett
     level: 'error',
     message: `${failure.message}; answered by the ${handler.onError} error policy`,
     fields: { reason: failure.reason, ...failure.fields },
+  };
+}
+
+/** Why a blocking handler's run failed, for the log line. */
+function blockingFailure(
+  error: unknown,
+  event: EventEnvelope,
+  config: RuntimeConfig,
+): { reason: string; message: string; fields?: LogFields } {
+  const limit = `BLOCKING_DEADLINE_MS (${config.blockingDeadlineMs} ms)`;
+  if (error instanceof AnsweredLate) {
+    return {
+      reason: 'answered_late',
+      message: `handler answered after ${error.handlerMs} ms, ${error.lateByMs} ms past ${limit}: synchronous work cannot be interrupted, and Authgear stops waiting at 5 s`,
+      fields: { late_by_ms: error.lateByMs },
+    };
+  }
+  if (error instanceof DeadlineExceeded) {
+    return error.beforeStart
+      ? { reason: 'deadline_exceeded', message: `${limit} passed before the handler could start (the request took that long to arrive)` }
+      : { reason: 'deadline_exceeded', message: `handler did not answer within ${limit}` };
+  }
+  return {
+    reason: 'handler_threw',
+    message: 'handler threw',
+    fields: createRedactor(event, { personalData: config.logPersonalData }).error(error),
   };
 }
 

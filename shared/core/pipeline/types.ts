@@ -2,6 +2,7 @@
  * The shapes that travel through the request pipeline (`app.ts` composes the steps): the request
  * an adapter hands in, the answer it gets back, and what each step passes to the next.
  */
+import type { AdminApiFactory } from '../../admin-api/types';
 import type { RawBody } from '../body';
 import type { RuntimeConfig } from '../config';
 import type { BlockingEventType } from '../constants';
@@ -26,6 +27,11 @@ export interface WebhookRequest {
   readonly body: RawBody;
   /** Set by an adapter that stopped reading a body over the limit; `body` is then ignored. */
   readonly bodyTooLarge?: boolean;
+  /**
+   * When the request arrived, on the app's clock (epoch ms): the blocking deadline counts from
+   * here, so time spent receiving a slow body counts against it. Default: when `handle` is called.
+   */
+  readonly receivedAt?: number;
 }
 
 export interface WebhookResponse {
@@ -83,6 +89,8 @@ export interface Pipeline {
   readonly queue: NonBlockingQueue | undefined;
   /** Non-blocking types worth queueing; others are acknowledged and dropped. */
   readonly queuedTypes: ReadonlySet<string>;
+  /** Makes each handler's `context.adminApi` (see `shared/admin-api`). */
+  readonly adminApi: AdminApiFactory | undefined;
 }
 
 /** A step's answer: its outcome now, or a promise of it only when the step must wait. */
