@@ -1,13 +1,13 @@
 import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { assembleHandlers, type LoadedHandlerModule } from '../core/assemble';
-import { readConfig } from '../core/config';
-import { createJsonLogger, describeError, type Logger } from '../core/logger';
+import { readQueueUrl, readRetryWindowMinutes } from '../core/config';
+import { describeError, type Logger } from '../core/logger';
 import { createQueuedEventProcessor, type HandledEvents, type QueuedResult } from '../core/queued';
-import { readQueueUrl, readRetryWindowMinutes } from '../queue/config';
-import { retrySchedule } from '../queue/retry';
+import { retrySchedule } from '../core/retry';
+import { createSqsClient } from '../aws/sqs';
+import { runtimeSettings } from '../runtime/settings';
 import { adminApiFromEnvironment } from './admin-api';
-import { createSqsClient } from '../queue/sqs';
 
 export interface SqsWorkerOptions {
   /** The non-blocking handler files (the generated entry lists them). */
@@ -51,8 +51,7 @@ const BATCH_LIMIT = 10;
  */
 export function createSqsWorkerHandler(options: SqsWorkerOptions): SqsWorkerHandler {
   const env = options.env ?? process.env;
-  const config = readConfig(env);
-  const logger = options.logger ?? createJsonLogger({ level: config.logLevel });
+  const { config, logger } = runtimeSettings(env, options);
   const handlers = assembleHandlers(options.modules, { blocking: false, nonBlocking: true });
   const queueUrl = readQueueUrl(env);
   const schedule = retrySchedule(readRetryWindowMinutes(env));

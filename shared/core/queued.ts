@@ -13,6 +13,7 @@ import { parseEnvelope } from './envelope';
 import type { EventEnvelope } from './events';
 import type { HandlerSet } from './handler';
 import type { LogFields, Logger } from './logger';
+import { isPastLastAttempt } from './retry';
 import { type NonBlockingRun, runNonBlockingHandler } from './run-handler';
 
 /** Where the `/non-blocking` route puts verified events when processing is decoupled from receiving. */
@@ -180,7 +181,7 @@ export function createQueuedEventProcessor(options: QueuedEventProcessorOptions)
       });
       return { status: 'duplicate', done: true, permanent: false, ...ids };
     }
-    if (delivery.attempt > delivery.maxAttempts) {
+    if (isPastLastAttempt(delivery.attempt, delivery.maxAttempts)) {
       logger.info(
         `no attempts left (delivery ${delivery.attempt}, ${delivery.maxAttempts} attempts); released so that SQS moves the event to the dead-letter queue`,
         {

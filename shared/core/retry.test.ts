@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RETRY_DEFAULTS, retrySchedule } from './retry';
+import { isPastLastAttempt, maxReceiveCount, RETRY_DEFAULTS, retrySchedule } from './retry';
 
 describe('retrySchedule', () => {
   it('gives the default 60-minute window 8 attempts: 30 s, then doubling, capped at 15 min', () => {
@@ -56,5 +56,20 @@ describe('retrySchedule', () => {
         expect(s.startOf(s.maxAttempts)).toBe(total);
       }),
     );
+  });
+});
+
+describe('the receive count rule', () => {
+  it('lets SQS deliver once per attempt and once more before dead-lettering', () => {
+    // Prepare
+    const { maxAttempts } = retrySchedule(60);
+
+    // Act
+    const limit = maxReceiveCount(maxAttempts);
+
+    // Assess
+    expect(limit).toBe(9);
+    expect(isPastLastAttempt(maxAttempts, maxAttempts)).toBe(false);
+    expect(isPastLastAttempt(limit, maxAttempts)).toBe(true);
   });
 });

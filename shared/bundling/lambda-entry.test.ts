@@ -19,7 +19,6 @@ const files = [
 describe('writeLambdaEntry', () => {
   it.each<[LambdaEntryKind, boolean]>([
     ['blocking', true],
-    ['non-blocking', true],
     ['receiver', true],
     ['worker', false],
   ])('%s: the entry ends its init by awaiting the secret fetch: %s', (serve, awaits) => {

@@ -10,7 +10,7 @@
 
 const notBundled = (): never => {
   throw new Error(
-    'SDK event streams are not bundled into the Lambda functions (shared/adapters/lambda-event-streams.ts); remove the alias in the stack bundling to use an operation that streams events',
+    'SDK event streams are not bundled into the Lambda functions (shared/bundling/lambda-event-streams.ts); remove the alias in the stack bundling to use an operation that streams events',
   );
 };
 

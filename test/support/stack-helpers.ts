@@ -5,13 +5,13 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { AuthgearWebhooksStack, type AuthgearWebhooksStackProps } from './stack';
+import { AuthgearWebhooksStack, type AuthgearWebhooksStackProps } from '../../infra/stack';
+import { REPO_ROOT } from './paths';
 
-export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export { REPO_ROOT };
 
 /** The same context `cdk synth` gets from cdk.json, so these tests see what a deploy would. */
 export const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> })

@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { vector } from '../../test/fixtures/authgear-vectors';
 import { BLOCKING_EVENT_TYPES, type BlockingEventType } from './constants';
-import { AMR_CONSTRAINT_VALUES, RATE_LIMIT_KEYS, checkBlockingResponse, type ResponseViolation } from './responses';
+import { checkBlockingResponse, type ResponseViolation } from './response-check';
+import { AMR_CONSTRAINT_VALUES, RATE_LIMIT_KEYS } from './responses';
 
 const violationsOf = (eventType: BlockingEventType, response: unknown, original?: { payload?: unknown }) => {
   const check = checkBlockingResponse(eventType, response, original);

@@ -71,3 +71,27 @@ export function retrySchedule(windowMinutes: number = RETRY_DEFAULTS.windowMinut
     delayAfter: (attempt) => (attempt >= 1 && attempt < maxAttempts ? delaysMs[attempt - 1] : undefined),
   };
 }
+
+/**
+ * The receive count at which the queue dead-letters a message (its `maxReceiveCount`): one receive
+ * per attempt, plus one on which the worker runs nothing: it acknowledges an event it already
+ * handled (a lost delete) or hands the message back, and SQS then moves it to the dead-letter queue.
+ *
+ * @example
+ * ```ts
+ * maxReceiveCount(retrySchedule(60).maxAttempts); // 9
+ * ```
+ */
+export const maxReceiveCount = (maxAttempts: number): number => maxAttempts + 1;
+
+/**
+ * True for a delivery past the last attempt: the extra receive of {@link maxReceiveCount}, on
+ * which the handler does not run again.
+ *
+ * @example
+ * ```ts
+ * isPastLastAttempt(9, 8); // true
+ * isPastLastAttempt(8, 8); // false: the last attempt runs the handler
+ * ```
+ */
+export const isPastLastAttempt = (receiveCount: number, maxAttempts: number): boolean => receiveCount >= maxReceiveCount(maxAttempts);

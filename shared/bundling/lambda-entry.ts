@@ -1,16 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HandlerFile } from './handler-files';
+import type { HandlerFile } from '../discovery/handler-files';
 
 /**
  * Which function an entry is for:
  * - `blocking`: every blocking handler file, behind `POST /blocking/<event type>`;
  * - `receiver`: `POST /non-blocking`, which verifies and queues events; it imports no handler
  *   file, only the list of types worth queueing;
- * - `worker`: every non-blocking handler file, fed by the SQS queue;
- * - `non-blocking`: `POST /non-blocking` running the handlers in the request, without a queue.
+ * - `worker`: every non-blocking handler file, fed by the SQS queue.
  */
-export type LambdaEntryKind = 'blocking' | 'non-blocking' | 'receiver' | 'worker';
+export type LambdaEntryKind = 'blocking' | 'receiver' | 'worker';
 
 /**
  * Writes the entry module of one Lambda function: it imports the handler files it needs and hands
@@ -79,7 +78,7 @@ function entrySource(options: {
         '});',
         '',
       ].join('\n');
-    default:
+    case 'blocking':
       return [
         header,
         `import { createLambdaHandler } from ${adapter('lambda.ts')};`,
@@ -87,7 +86,6 @@ function entrySource(options: {
         ...imports,
         '',
         'export const handler = createLambdaHandler({',
-        `  serve: ${JSON.stringify(serve)},`,
         ...modules,
         '  adminApi: adminApiFromEnvironment,',
         '});',

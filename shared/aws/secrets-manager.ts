@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, type GetSecretValueCommandOutput, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { SecretSource } from './secret';
-import { decodeSecretBinary } from './secret-hygiene';
+import type { SecretSource } from '../core/secret';
+import { decodeSecretBinary } from '../core/secret-hygiene';
 
 /**
  * One fetch, both attempts included, ends within this many ms. With Lambda's own start (a few
