@@ -3,8 +3,8 @@
  * that run handlers (the blocking function and the worker), read with `process.env` as locally
  * from `.env`. Not for secrets: values are plain text in the CloudFormation template.
  */
-import { ENV } from '../shared/core/config';
-import { QUEUE_ENV } from '../shared/queue/config';
+import { ADMIN_API_ENV } from '../shared/admin-api/config';
+import { ENV, QUEUE_ENV } from '../shared/core/config';
 import { StackConfigError } from './options';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -13,7 +13,12 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MAX_BYTES = 3_072;
 
 /** Variables the template itself sets or reads, which a setting must not replace. */
-const TEMPLATE_VARIABLES: ReadonlySet<string> = new Set([...Object.values(ENV), ...Object.values(QUEUE_ENV), 'NODE_OPTIONS']);
+const TEMPLATE_VARIABLES: ReadonlySet<string> = new Set([
+  ...Object.values(ENV),
+  ...Object.values(QUEUE_ENV),
+  ...Object.values(ADMIN_API_ENV),
+  'NODE_OPTIONS',
+]);
 
 /**
  * Reads and checks `handlerEnv`: an object of variable names to strings (numbers and booleans

@@ -19,7 +19,7 @@ import {
   synth,
   type Statement,
   type Synth,
-} from './test-helpers';
+} from '../test/support/stack-helpers';
 
 afterAll(removeTempDirs);
 

@@ -29,7 +29,7 @@ import {
   tempDir,
   type Statement,
   type TemplateJson,
-} from './test-helpers';
+} from '../test/support/stack-helpers';
 
 afterAll(removeTempDirs);
 

@@ -1,17 +1,17 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { launchChromium } from './support/browser';
+import { launchBrowser } from './support/browser';
 
 afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-describe('launchChromium', () => {
+describe('launchBrowser', () => {
   it('fails, never skips, naming the browser it tried and what to do, when that browser cannot start', async () => {
     // Prepare
     vi.stubEnv('CHROMIUM_PATH', '/nonexistent/chromium');
 
     // Act
-    const outcome = await launchChromium().then(
+    const outcome = await launchBrowser().then(
       (browser) => browser.close().then(() => 'started'),
       (error: unknown) => error,
     );

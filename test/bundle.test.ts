@@ -55,6 +55,9 @@ for await (const chunk of process.stdin) input += chunk;
 const results = [];
 for (const event of JSON.parse(input)) {
   const startedAt = Date.now();
+  // Stamped on arrival, as API Gateway does: the events were built before the bundle was.
+  if (event?.requestContext?.timeEpoch) event.requestContext.timeEpoch = startedAt;
+  if (event?.requestContext?.requestTimeEpoch) event.requestContext.requestTimeEpoch = startedAt;
   try {
     const response = await bundle.handler(event, {});
     results.push({ startedAt, completedAt: Date.now(), response });
@@ -278,8 +281,9 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       expect(code).toMatch(/export\s*\{[^}]*\bas handler\s*\}/);
       expect(code).not.toMatch(/\bmodule\.exports\s*=/);
       expect(code).not.toMatch(/from\s*["']@aws-sdk\//); // bundled, not taken from the runtime
-      // Each function carries the SDK clients it calls, and only those (the fixture worker's
-      // user.disabled handler declares a secret, so the worker reads Secrets Manager too).
+      // Each function carries the SDK clients it calls, and only those (the worker reads the
+      // Admin API key, when a handler uses context.adminApi, and the fixture's user.disabled
+      // handler declares a secret).
       expect(code).toContain('GetSecretValue');
       if (kind === 'blocking') expect(code).not.toContain('AmazonSQS');
       else expect(code).toContain('AmazonSQS');
@@ -358,6 +362,19 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
         body: profileUpdate.body,
         headers: { 'x-authgear-body-signature': profileUpdate.signature },
       }),
+      nullEvent: null,
+      emptyEvent: {},
+      withoutHttp: { ...httpApiEvent({ path: '/blocking/user.pre_create', body: preCreate.body }), requestContext: { requestId: 'r-1' } },
+      restApiPreCreate: {
+        resource: '/blocking/{proxy+}',
+        path: '/blocking/user.pre_create',
+        httpMethod: 'POST',
+        headers: { 'X-Authgear-Body-Signature': preCreate.signature },
+        multiValueHeaders: { 'X-Authgear-Body-Signature': [preCreate.signature] },
+        requestContext: { httpMethod: 'POST', path: '/prod/blocking/user.pre_create', stage: 'prod', requestTimeEpoch: Date.now() },
+        body: preCreate.body,
+        isBase64Encoded: false,
+      },
     };
     const names = Object.keys(requests) as (keyof typeof requests)[];
     let run: ProcessRun;
@@ -382,6 +399,8 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       // Assess
       expect(response('preCreate')).toMatchObject({ statusCode: 200, body: '{"is_allowed":true}' });
       expect(response('preCreate').headers['content-type']).toBe('application/json');
+      // The answer header passes through the bundled adapter on verified requests only.
+      expect(response('preCreate').headers['x-authgear-webhooks-answer']).toBe('handler');
       expect(response('preCreateBase64')).toMatchObject({ statusCode: 200, body: '{"is_allowed":true}' });
     });
 
@@ -411,6 +430,7 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
 
         // Assess
         expect(response(name).statusCode).toBe(401);
+        expect(response(name).headers['x-authgear-webhooks-answer']).toBeUndefined();
         expect(Object.keys(body)).toEqual(['error']);
         expect(String(body.error).length).toBeLessThanOrEqual(40);
       }
@@ -440,6 +460,15 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       expect(calls[0]?.at ?? 0).toBeGreaterThan(run.readyAt);
       expect(run.output).toContain('"outcome":"denied"');
       expect(run.output).not.toContain('example.com');
+    });
+
+    it('answers 400 to null, {} and a 2.0 event without requestContext.http, and serves a REST API (payload 1.0) event', () => {
+      // Assess
+      for (const name of ['nullEvent', 'emptyEvent', 'withoutHttp'] as const) {
+        expect(response(name)).toMatchObject({ statusCode: 400, body: '{"error":"not an API Gateway HTTP request"}' });
+      }
+      expect(response('restApiPreCreate')).toMatchObject({ statusCode: 200, body: '{"is_allowed":true}' });
+      expect(run.output).toContain('"reason":"invalid_lambda_event"');
     });
 
     it('never returns a stack trace', () => {

@@ -2,12 +2,13 @@ import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/cl
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { assembleHandlers, type LoadedHandlerModule } from '../core/assemble';
 import { bindHandlerSecretsFrom, noSecretSources, type HandlerSecretSources } from '../core/handler-secrets';
-import { readConfig } from '../core/config';
-import { createJsonLogger, describeError, type Logger } from '../core/logger';
+import { readQueueUrl, readRetryWindowMinutes } from '../core/config';
+import { describeError, type Logger } from '../core/logger';
 import { createQueuedEventProcessor, type HandledEvents, type QueuedResult } from '../core/queued';
-import { readQueueUrl, readRetryWindowMinutes } from '../queue/config';
-import { retrySchedule } from '../queue/retry';
-import { createSqsClient } from '../queue/sqs';
+import { retrySchedule } from '../core/retry';
+import { createSqsClient } from '../aws/sqs';
+import { runtimeSettings } from '../runtime/settings';
+import { adminApiFromEnvironment } from './admin-api';
 
 export interface SqsWorkerOptions {
   /** The non-blocking handler files (the generated entry lists them). */
@@ -57,8 +58,7 @@ const BATCH_LIMIT = 10;
  */
 export function createSqsWorkerHandler(options: SqsWorkerOptions): SqsWorkerHandler {
   const env = options.env ?? process.env;
-  const config = readConfig(env);
-  const logger = options.logger ?? createJsonLogger({ level: config.logLevel });
+  const { config, logger } = runtimeSettings(env, options);
   const handlers = bindHandlerSecretsFrom(
     assembleHandlers(options.modules, { blocking: false, nonBlocking: true }),
     options.handlerSecretSources ?? noSecretSources('no handler of this worker declared it when the stack was synthesized'),
@@ -66,7 +66,13 @@ export function createSqsWorkerHandler(options: SqsWorkerOptions): SqsWorkerHand
   );
   const queueUrl = readQueueUrl(env);
   const schedule = retrySchedule(readRetryWindowMinutes(env));
-  const processEvent = createQueuedEventProcessor({ handlers, config, logger, ...(options.handled ? { handled: options.handled } : {}) });
+  const processEvent = createQueuedEventProcessor({
+    handlers,
+    config,
+    logger,
+    adminApi: adminApiFromEnvironment(env, config),
+    ...(options.handled ? { handled: options.handled } : {}),
+  });
   let client = options.client;
 
   async function processRecord(record: SQSRecord): Promise<{ record: SQSRecord; result: QueuedResult; retryInSeconds: number }> {

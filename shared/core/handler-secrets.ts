@@ -9,7 +9,7 @@
  */
 import type { BlockingHandler, HandlerSet, NonBlockingHandler } from './handler';
 import type { Logger } from './logger';
-import { SecretStore, type SecretSource } from './secret';
+import { type ParsedSecret, SecretStore, type SecretSource } from './secret';
 
 /** The secrets a handler reads: only the names it declared. */
 export interface HandlerSecrets<Name extends string = string> {
@@ -148,7 +148,7 @@ export function createHandlerSecretRegistry(options: HandlerSecretRegistryOption
 }
 
 /** Handler secrets are used as stored, whatever their form (a key, JSON, …); only an empty value is refused. */
-function rawSecretValue(raw: string): { secrets: readonly string[]; warnings: readonly string[] } {
+function rawSecretValue(raw: string): ParsedSecret {
   if (raw === '') throw new Error('the stored value is empty');
   return { secrets: [raw], warnings: [] };
 }

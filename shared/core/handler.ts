@@ -1,3 +1,4 @@
+import type { AdminApi } from '../admin-api/types';
 import type { BlockingEventType, NonBlockingEventType } from './constants';
 import { isBlockingEventType, isNonBlockingEventType } from './constants';
 import type { BlockingEventMap, NonBlockingEventMap } from './events';
@@ -31,6 +32,12 @@ export interface HandlerContext<SecretName extends string = string> {
    * `await secrets.get('crm/api-key')`. Another name is a type error, and an error at run time.
    */
   readonly secrets: HandlerSecrets<SecretName>;
+  /**
+   * Authgear's Admin API, bounded by `deadline` and `signal` (docs/admin-api.md). Made on first
+   * read, and not enumerable, so spreading or logging the context never touches it. Without the
+   * Admin API settings, reading it throws an error that says what to set.
+   */
+  readonly adminApi: AdminApi;
 }
 
 export interface BlockingHandler<T extends BlockingEventType = BlockingEventType, SecretName extends string = string> {

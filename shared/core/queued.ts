@@ -5,6 +5,7 @@
  * {@link createQueuedEventProcessor}, with the same handlers, deadline and log fields as the
  * HTTP path.
  */
+import type { AdminApiFactory } from '../admin-api/types';
 import type { RawBody } from './body';
 import type { RuntimeConfig } from './config';
 import { isNonBlockingEventType } from './constants';
@@ -12,6 +13,7 @@ import { parseEnvelope } from './envelope';
 import type { EventEnvelope } from './events';
 import type { HandlerSet } from './handler';
 import type { LogFields, Logger } from './logger';
+import { isPastLastAttempt } from './retry';
 import { type NonBlockingRun, runNonBlockingHandler } from './run-handler';
 
 /** Where the `/non-blocking` route puts verified events when processing is decoupled from receiving. */
@@ -111,6 +113,8 @@ export interface QueuedEventProcessorOptions {
   readonly now?: () => number;
   /** Default: a {@link RecentEventIds} of 10,000 ids kept for 24 hours. */
   readonly handled?: HandledEvents;
+  /** Makes each handler's `context.adminApi` (see `shared/admin-api`). */
+  readonly adminApi?: AdminApiFactory;
 }
 
 /** Processes one queued message body (the raw event JSON). Never throws. */
@@ -177,7 +181,7 @@ export function createQueuedEventProcessor(options: QueuedEventProcessorOptions)
       });
       return { status: 'duplicate', done: true, permanent: false, ...ids };
     }
-    if (delivery.attempt > delivery.maxAttempts) {
+    if (isPastLastAttempt(delivery.attempt, delivery.maxAttempts)) {
       logger.info(
         `no attempts left (delivery ${delivery.attempt}, ${delivery.maxAttempts} attempts); released so that SQS moves the event to the dead-letter queue`,
         {
@@ -207,6 +211,8 @@ export function createQueuedEventProcessor(options: QueuedEventProcessorOptions)
         log,
         logger,
         now,
+        adminApi: options.adminApi,
+        logPersonalData: config.logPersonalData,
       });
       if (run.ok) handled.add(event.id);
     } finally {

@@ -1,5 +1,5 @@
 import { environmentSecretSources, type HandlerSecretSources } from '../core/handler-secrets';
-import { loadEnvFile } from '../local/env-file';
+import { loadEnvFile } from './env-file';
 
 /**
  * Where {@link invokeHandler} finds handler secrets: the values the test passed, else the

@@ -12,21 +12,26 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { NodeListener } from '../adapters/node-http';
-import { blockingPath, type WebhookApp, type WebhookRequest } from '../core/app';
-import { NON_BLOCKING_PATH, SIGNATURE_HEADER, isBlockingEventType } from '../core/constants';
+import type { WebhookApp, WebhookRequest } from '../core/app';
+import { SIGNATURE_HEADER } from '../core/constants';
+import { routePath } from '../core/routes';
 import { describeError, type LogFields, type Logger } from '../core/logger';
 import { signBody, type HeaderBag } from '../core/verify';
 import { goJson } from '../devtools/go-json';
 import { isSampleEventType, sampleBody } from '../devtools/samples';
+import { boundLine, DEFAULT_INSPECTOR_LIMITS, keepPrefix, truncateText, wasVerified, type InspectorLimits } from './inspector-limits';
 import {
   INSPECTOR_PATH,
   INSPECTOR_REQUEST_HEADER,
+  claimedEvent,
   renderDelivery,
   renderInspectorPage,
   summarise,
   type DeliveryRecord,
   type LogLine,
 } from './inspector-page';
+
+import { waitForOutcome } from './outcome-api';
 
 export { INSPECTOR_PATH } from './inspector-page';
 
@@ -35,8 +40,8 @@ export interface InspectorOptions {
   readonly secrets: () => Promise<readonly string[]>;
   /** For the page's note on why exact replays of older events are refused. */
   readonly maxEventAgeSeconds: number;
-  /** Deliveries kept, oldest dropped first. Default 200. */
-  readonly maxDeliveries?: number;
+  /** What is kept, at most; see `inspector-limits.ts` for the defaults (500 deliveries, 64 KiB per body, 8 MiB in all). */
+  readonly limits?: Partial<InspectorLimits>;
   /** Where the inspector's own problems go. */
   readonly logger?: Logger;
 }
@@ -50,6 +55,8 @@ export interface Inspector {
   wrapListener(listener: NodeListener): NodeListener;
   /** The recorded deliveries, oldest first (a snapshot). */
   deliveries(): readonly DeliveryRecord[];
+  /** Notes what the blocking handler of the delivery being handled returned, shown when the core refuses it. */
+  noteReturned(value: unknown): void;
 }
 
 /** Per request: the raw headers from the listener, the log lines, and whom to tell when lines arrive later. */
@@ -60,6 +67,8 @@ interface RequestScope {
   readonly source?: DeliveryRecord['source'];
   /** Set once the delivery is recorded, for the inspector's own in-process deliveries. */
   recorded?: DeliveryRecord;
+  /** What the blocking handler returned, as JSON (or a description when it is not JSON). */
+  returned?: string;
 }
 
 /** Headers a proxy or tunnel adds; a request carrying one did not come from this machine's browser. */
@@ -85,7 +94,10 @@ export function createInspector(options: InspectorOptions): Inspector {
   /** Version at which each delivery last changed. */
   const changedAt = new Map<number, number>();
   let nextId = 1;
-  const max = options.maxDeliveries ?? 200;
+  const limits: InspectorLimits = { ...DEFAULT_INSPECTOR_LIMITS, ...options.limits };
+  const max = limits.maxDeliveries;
+  /** Bytes of request and answer bodies over all kept deliveries. */
+  let keptBytes = 0;
   let inner: WebhookApp | undefined;
 
   function record(
@@ -95,7 +107,18 @@ export function createInspector(options: InspectorOptions): Inspector {
     receivedAt: number,
     latencyMs: number,
     lines: LogLine[],
+    returned: string | undefined,
   ): DeliveryRecord {
+    // A request that was not verified may be anyone's junk: keep only enough to recognise it.
+    const kept = request.bodyTooLarge
+      ? { bytes: new Uint8Array(0), size: 0, truncated: false }
+      : keepPrefix(request.body, wasVerified(lines) ? limits.maxBodyBytes : limits.unverifiedBodyBytes);
+    // Read before the cut, from a body no larger than a verified one may keep: labels only.
+    const claimed =
+      kept.truncated && !request.bodyTooLarge && kept.size <= limits.maxBodyBytes
+        ? claimedEvent(typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : request.body)
+        : undefined;
+    const responseBody = truncateText(result.body, limits.maxBodyBytes);
     const entry: DeliveryRecord = {
       id: nextId++,
       receivedAt,
@@ -104,29 +127,37 @@ export function createInspector(options: InspectorOptions): Inspector {
       path: request.path,
       rawHeaders: meta.rawHeaders ? pairs(meta.rawHeaders) : headerPairs(request.headers),
       headers: request.headers,
-      body: request.bodyTooLarge
-        ? new Uint8Array(0)
-        : Uint8Array.from(typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : request.body),
+      body: kept.bytes,
+      bodySize: kept.size,
+      bodyTruncated: kept.truncated,
+      ...(claimed ? { claimed } : {}),
       bodyTooLarge: request.bodyTooLarge === true,
       status: result.status,
       responseHeaders: result.headers,
-      responseBody: result.body,
+      responseBody,
       latencyMs,
       lines,
       linesAtAnswer: lines.length,
+      ...(returned === undefined ? {} : { handlerReturned: returned }),
     };
     records.push(entry);
+    keptBytes += sizeOf(entry);
     changedAt.set(entry.id, ++version);
-    while (records.length > max) {
+    while (records.length > max || (keptBytes > limits.maxTotalBodyBytes && records.length > 1)) {
       const dropped = records.shift();
-      if (dropped) changedAt.delete(dropped.id);
+      if (!dropped) break;
+      keptBytes -= sizeOf(dropped);
+      changedAt.delete(dropped.id);
     }
     return entry;
   }
 
   const wrapApp = (app: WebhookApp): WebhookApp => {
     const wrapped: WebhookApp = {
-      routes: app.routes,
+      // A getter: `npm start` swaps the app behind `app` when a handler file changes.
+      get routes() {
+        return app.routes;
+      },
       async handle(request) {
         const meta = scope.getStore() ?? {};
         const lines: LogLine[] = [];
@@ -134,7 +165,7 @@ export function createInspector(options: InspectorOptions): Inspector {
         const receivedAt = Date.now();
         const started = performance.now();
         const response = await scope.run(own, () => app.handle(request));
-        const entry = record(request, meta, response, receivedAt, performance.now() - started, lines);
+        const entry = record(request, meta, response, receivedAt, performance.now() - started, lines, own.returned);
         meta.recorded = entry;
         // Lines written later (a queued event being processed) update the row.
         own.touch = () => changedAt.has(entry.id) && changedAt.set(entry.id, ++version);
@@ -148,8 +179,10 @@ export function createInspector(options: InspectorOptions): Inspector {
   const wrapLogger = (logger: Logger): Logger => {
     const file = (level: string, msg: string, fields?: LogFields): void => {
       const current = scope.getStore();
-      if (current?.lines) {
-        current.lines.push({ level, msg, ...fields });
+      // Bounded: a handler that logs in a loop fills its delivery's share, but the core's line
+      // with the outcome is always kept.
+      if (current?.lines && (current.lines.length < limits.maxLinesPerDelivery || typeof fields?.outcome === 'string')) {
+        current.lines.push(boundLine({ level, msg, ...fields }, limits.maxLineBytes));
         current.touch?.();
       }
     };
@@ -216,6 +249,11 @@ export function createInspector(options: InspectorOptions): Inspector {
     const original = records.find((r) => r.id === input.id);
     if (!original) throw new InspectorError(404, `delivery #${String(input.id)} is no longer kept; only the last ${max} are`);
     if (original.bodyTooLarge) throw new InspectorError(400, `delivery #${original.id} was refused as too large, so its body was not kept`);
+    if (original.bodyTruncated)
+      throw new InspectorError(
+        400,
+        `only the first ${original.body.byteLength} of ${original.bodySize} bytes of delivery #${original.id} were kept`,
+      );
     const fresh = input.fresh === true;
     let body = original.body;
     let headers = original.headers;
@@ -249,7 +287,7 @@ export function createInspector(options: InspectorOptions): Inspector {
       'content-type': ['application/json'],
       [SIGNATURE_HEADER]: [signBody(body, await signingSecret())],
     };
-    const path = isBlockingEventType(type) ? blockingPath(type) : NON_BLOCKING_PATH;
+    const path = routePath(type);
     const entry = await deliver(path, headers, Buffer.from(body, 'utf8'), { kind: 'sample' });
     return `Sent a ${type} sample as #${entry.id}: HTTP ${entry.status}, ${summarise(entry).outcome}`;
   }
@@ -289,6 +327,12 @@ export function createInspector(options: InspectorOptions): Inspector {
         const rows = records.filter((r) => (changedAt.get(r.id) ?? 0) > since).map((r) => ({ id: r.id, html: renderDelivery(r, redact) }));
         return sendJson(res, 200, { version, rows });
       }
+      if (req.method === 'GET' && path === `${INSPECTOR_PATH}/api/outcome`) {
+        // For npm run send: what became of its delivery, waiting for a queued event's first attempt.
+        const eventId = query.get('event_id') ?? '';
+        const outcome = await waitForOutcome(() => records, eventId, Number(query.get('wait_ms') ?? 0), await redactor());
+        return outcome ? sendJson(res, 200, outcome) : sendJson(res, 404, { error: `no delivery of event ${eventId} was recorded` });
+      }
       if (req.method === 'POST' && path === `${INSPECTOR_PATH}/api/replay`)
         return sendJson(res, 200, { message: await replay(await readJson(req)) });
       if (req.method === 'POST' && path === `${INSPECTOR_PATH}/api/send`)
@@ -315,8 +359,27 @@ export function createInspector(options: InspectorOptions): Inspector {
       scope.run({ rawHeaders: req.rawHeaders }, () => listener(req, res));
     };
 
-  return { wrapApp, wrapLogger, wrapListener, deliveries: () => records.slice() };
+  const noteReturned = (value: unknown): void => {
+    const current = scope.getStore();
+    if (current?.lines) current.returned = describeReturned(value);
+  };
+
+  return { wrapApp, wrapLogger, wrapListener, deliveries: () => records.slice(), noteReturned };
 }
+
+/** A handler's return value as the core would send it (JSON), or what it is when it is not JSON. */
+function describeReturned(value: unknown): string {
+  if (value === undefined) return 'undefined (the handler returned nothing)';
+  try {
+    const json = JSON.stringify(value);
+    return json === undefined ? `${typeof value} (not JSON)` : json;
+  } catch (error) {
+    return `a value that cannot be made JSON: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+/** What a kept delivery costs in body bytes (request prefix and answer, as stored). */
+const sizeOf = (record: DeliveryRecord): number => record.body.byteLength + record.responseBody.length;
 
 class InspectorError extends Error {
   override readonly name = 'InspectorError';

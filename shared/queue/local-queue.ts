@@ -7,14 +7,18 @@ import { bodyString } from '../core/body';
 import type { RuntimeConfig } from '../core/config';
 import type { HandlerSet } from '../core/handler';
 import type { Logger } from '../core/logger';
-import { createQueuedEventProcessor, formatDuration, type NonBlockingQueue } from '../core/queued';
-import type { RetrySchedule } from './retry';
+import type { AdminApiFactory } from '../admin-api/types';
+import { createQueuedEventProcessor, formatDuration, type NonBlockingQueue, type QueuedEventProcessor } from '../core/queued';
+import type { RetrySchedule } from '../core/retry';
 
 /** SQS FIFO drops a second message with the same deduplication id for 5 minutes; so does this queue. */
 const DEDUPLICATION_WINDOW_MS = 5 * 60_000;
 
 export interface LocalQueueOptions {
+  /** Ignored when `processEvent` is given. */
   readonly handlers: HandlerSet;
+  /** Runs each attempt instead of a processor made from `handlers` (`npm start` swaps handlers on reload). */
+  readonly processEvent?: QueuedEventProcessor;
   readonly config: RuntimeConfig;
   readonly logger: Logger;
   readonly schedule: RetrySchedule;
@@ -22,6 +26,8 @@ export interface LocalQueueOptions {
   readonly speedup: number;
   /** Clock for the deduplication window, replaceable in tests. */
   readonly now?: () => number;
+  /** Makes each handler's `context.adminApi`. */
+  readonly adminApi?: AdminApiFactory;
 }
 
 /** An event whose attempts ran out. */
@@ -82,7 +88,14 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
   const { schedule, speedup, logger } = options;
   if (!(speedup > 0)) throw new RangeError(`speedup must be a positive number (got ${speedup})`);
   const now = options.now ?? Date.now;
-  const processEvent = createQueuedEventProcessor({ handlers: options.handlers, config: options.config, logger });
+  const processEvent =
+    options.processEvent ??
+    createQueuedEventProcessor({
+      handlers: options.handlers,
+      config: options.config,
+      logger,
+      ...(options.adminApi ? { adminApi: options.adminApi } : {}),
+    });
   const pending = new Set<Entry>();
   const deadLetters: LocalDeadLetter[] = [];
   /** Event id → end of its deduplication window. */
