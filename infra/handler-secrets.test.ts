@@ -6,9 +6,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { App, type CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { HandlerFileError } from '../shared/core/errors';
+import { AuthgearWebhooksStack } from './stack';
+import { applyStage } from './stages';
 import {
+  CDK_JSON_CONTEXT,
+  NO_BUNDLING,
   REPO_ROOT,
+  type TemplateJson,
   actionsOf,
   envOf,
   flatten,
@@ -146,6 +153,30 @@ describe('handlerEnv', () => {
       expect(envOf(s.json, s.workerId)).toMatchObject(expected);
       expect(envOf(s.json, s.nonBlockingId)).not.toHaveProperty('CRM_URL');
     }
+  });
+
+  it('takes a stage block’s handlerEnv over the top-level one', () => {
+    // Prepare
+    const root = project();
+    const app = new App({
+      context: {
+        ...CDK_JSON_CONTEXT,
+        ...NO_BUNDLING,
+        handlerEnv: { CRM_URL: 'https://crm.example.com' },
+        stages: { staging: { handlerEnv: { CRM_URL: 'https://staging.crm.example.com' } } },
+        stage: 'staging',
+      },
+    });
+
+    // Act
+    const selection = applyStage(app.node);
+    const stack = new AuthgearWebhooksStack(app, selection.stackName, { projectRoot: root, stackName: selection.stackName });
+    const json = Template.fromStack(stack).toJSON() as TemplateJson;
+    const id = (fn: { node: { defaultChild?: unknown } }) => stack.getLogicalId(fn.node.defaultChild as CfnElement);
+
+    // Assess
+    expect(envOf(json, id(stack.blockingFunction))).toMatchObject({ CRM_URL: 'https://staging.crm.example.com' });
+    expect(envOf(json, id(stack.workerFunction))).toMatchObject({ CRM_URL: 'https://staging.crm.example.com' });
   });
 
   it.each([

@@ -151,6 +151,12 @@ export interface AuthgearWebhooksOptions extends ProductionOptions {
    * @default unset: the alarms have no actions
    */
   readonly alarmTopicArn?: string;
+  /**
+   * Plain settings for the handlers: environment variables of the blocking function and the
+   * worker, never the receiver (see infra/handler-env.ts for the rules). Not for secrets.
+   * @default none
+   */
+  readonly handlerEnv?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** Options after validation, as the stack uses them. */

@@ -57,12 +57,6 @@ export interface AuthgearWebhooksStackProps extends StackProps, AuthgearWebhooks
   /** The folder of handler files (`blocking/`, `non-blocking/`). @default `<projectRoot>/functions` */
   readonly functionsDir?: string;
   /**
-   * Plain settings for the handlers: environment variables of the blocking function and the
-   * worker. Also read from the `handlerEnv` context value (cdk.json). Not for secrets.
-   * @default none
-   */
-  readonly handlerEnv?: Readonly<Record<string, string | number | boolean>>;
-  /**
    * The stage this stack deploys (see ./stages): every resource is tagged `stage=<name>`.
    * @default no stage tag
    */
