@@ -53,7 +53,8 @@ beforeAll(async () => {
     projectRoot: REPO,
     functionsDir: FIXTURE_FUNCTIONS_DIR,
     port: 0,
-    env: { AUTHGEAR_WEBHOOK_SECRET: SECRET, LOG_LEVEL: 'silent' },
+    // The fixture's user.profile.pre_update reads this secret; with it, every handler succeeds.
+    env: { AUTHGEAR_WEBHOOK_SECRET: SECRET, LOG_LEVEL: 'silent', SECRET_FIXTURE_DENIED_DOMAIN: 'denied.example' },
   });
   fake = createServer((req, res) => {
     req.resume();
@@ -456,7 +457,7 @@ describe.concurrent('npm run send (the CLI)', () => {
     const rows = result.stdout.split('\n').filter((line) => /^[a-z]+\.[a-z_.]+\s+\d{3}\s/.test(line));
     expect(rows).toHaveLength(40);
     expect(result.stdout).toMatch(/^TYPE\s+STATUS\s+LATENCY\s+VERDICT$/m);
-    const handled = findHandlerFiles(REPO).nonBlocking.length;
+    const handled = findHandlerFiles(REPO, FIXTURE_FUNCTIONS_DIR).nonBlocking.length;
     expect(result.stdout).toContain(
       `40 events sent to ${server.url}: ${served} answered by their handler, 0 answered by the error policy, ${handled} handled, ${31 - handled} no handler, ${BLOCKING_EVENT_TYPES.length - served} not served, 0 failed`,
     );
