@@ -1,6 +1,7 @@
 import { Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { HttpApi, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -8,10 +9,12 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../shared/core/config';
 import { findHandlerFiles } from '../shared/discovery/handler-files';
+import { IDEMPOTENCY_ENV } from '../shared/idempotency/config';
 import { QUEUE_ENV } from '../shared/queue/config';
 import { retrySchedule } from '../shared/queue/retry';
 import { webhookAlarms, type WebhookAlarms } from './alarms';
 import { webhookHttpApi } from './http-api';
+import { allowIdempotencyRecords, idempotencyTable } from './idempotency-table';
 import { AUTHGEAR_BLOCKING_TIMEOUT_MS, resolveOptions, type AuthgearWebhooksOptions } from './options';
 import { addAlarmOutputs, addHookOutputs, addQueueOutputs } from './outputs';
 import { describeFunction, webhookFunction } from './webhook-function';
@@ -51,7 +54,7 @@ export interface AuthgearWebhooksStackProps extends StackProps, AuthgearWebhooks
  *
  * Environment-agnostic: nothing is looked up in an AWS account, so `cdk synth` works offline.
  * The parts live beside this file: options.ts (context values), webhook-secret.ts,
- * webhook-function.ts, webhook-queue.ts, http-api.ts, alarms.ts, outputs.ts and
+ * webhook-function.ts, webhook-queue.ts, idempotency-table.ts, http-api.ts, alarms.ts, outputs.ts and
  * security-checks.ts (cdk-nag and the acknowledged findings).
  *
  * @throws HandlerFileError when a file in `functions/` is misnamed (the message names the file).
@@ -80,6 +83,8 @@ export class AuthgearWebhooksStack extends Stack {
   readonly queue: sqs.Queue;
   /** Where events go when their retry window has passed; kept 14 days. */
   readonly deadLetterQueue: sqs.Queue;
+  /** One record per non-blocking event id, so each handler succeeds once across worker containers. */
+  readonly idempotencyTable: dynamodb.Table;
   /** Every alarm of the stack (README: Alarms). */
   readonly alarms: WebhookAlarms;
   /** In alarm while any event is in the dead-letter queue. */
@@ -149,10 +154,14 @@ export class AuthgearWebhooksStack extends Stack {
     });
     allowEnqueue(this.nonBlockingFunction, this.queue);
 
+    // Only the worker reads and writes the idempotency records.
+    this.idempotencyTable = idempotencyTable(this);
     const workerEnv: Record<string, string> = {
       NODE_OPTIONS: '--enable-source-maps',
       [QUEUE_ENV.queueUrl]: this.queue.queueUrl,
       [QUEUE_ENV.retryWindowMinutes]: String(options.retryWindowMinutes),
+      [IDEMPOTENCY_ENV.tableName]: this.idempotencyTable.tableName,
+      [IDEMPOTENCY_ENV.retentionHours]: String(options.idempotencyRetentionHours),
     };
     if (options.logLevel !== undefined) workerEnv[ENV.logLevel] = options.logLevel;
     this.workerFunction = webhookFunction(this, 'Worker', {
@@ -164,6 +173,7 @@ export class AuthgearWebhooksStack extends Stack {
       description: describeFunction('non-blocking worker', files.nonBlocking),
     });
     feedWorker(this, this.workerFunction, this.queue, { maxConcurrency: options.workerMaxConcurrency });
+    allowIdempotencyRecords(this.workerFunction, this.idempotencyTable);
 
     // The API. With `provisionedConcurrency` > 0, the blocking routes call an alias kept that many
     // environments warm, so no login meets a cold start (BENCHMARKS.md: login-path budget).
