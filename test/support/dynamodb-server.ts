@@ -6,7 +6,14 @@
  * it is done (a lost response, which the SDK retries), or by refusing connections (the service is down).
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { type AttributeValue, CreateTableCommand, DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  CreateTableCommand,
+  DeleteItemCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { IDEMPOTENCY_TABLE } from '../../shared/idempotency/table';
 import { listenOnLoopback } from './listen';
@@ -31,6 +38,8 @@ export interface FakeDynamoDb {
   createTable(name: string): Promise<void>;
   /** Every item of a table, unmarshalled (read past the proxy: not counted, never failed). */
   items(table: string): Promise<Record<string, unknown>[]>;
+  /** Deletes every item of a table (past the proxy). */
+  clear(table: string): Promise<void>;
   /** Requests that reached the proxy, by operation (failed ones included). */
   count(operation: FakeDynamoDbOperation): number;
   /** Makes the next `times` requests of `operation` fail. */
@@ -146,6 +155,11 @@ export async function startFakeDynamoDb(): Promise<FakeDynamoDb> {
     async items(table) {
       const { Items = [] } = await admin.send(new ScanCommand({ TableName: table, ConsistentRead: true }));
       return Items.map(plainItem);
+    },
+    async clear(table) {
+      const { Items = [] } = await admin.send(new ScanCommand({ TableName: table, ConsistentRead: true }));
+      const key = IDEMPOTENCY_TABLE.partitionKey;
+      for (const item of Items) await admin.send(new DeleteItemCommand({ TableName: table, Key: { [key]: item[key]! } }));
     },
     count: (operation) => counts.get(operation) ?? 0,
     failNext(operation, times, mode = 'error') {
