@@ -1,6 +1,6 @@
 /**
  * `npm run redrive`: moves dead-lettered non-blocking events back for processing, or lists them
- * with `--dry-run`. See `npm run redrive -- --help` and the README ("Durable non-blocking events").
+ * with `--dry-run`. See `npm run redrive -- --help` and docs/durable-events.md ("Redrive").
  */
 import { runRedriveCli } from './redrive-cli';
 

@@ -17,11 +17,11 @@ export const ACKNOWLEDGED_RULES = {
     'Every function verifies that signature in constant time against the Secrets Manager secret before any handler runs and answers 401 otherwise, ' +
     'and stage throttling caps how many requests reach a function.',
   'AwsSolutions-L1':
-    'Pinned to nodejs22.x, a Node.js LTS runtime Lambda supports until 2027, because the esbuild target (node22), the bundle and the cold-start figures in BENCHMARKS.md were measured with it. ' +
+    'Pinned to nodejs22.x, a Node.js LTS runtime Lambda supports until 2027, because the esbuild target (node22), the bundle and the cold-start figures in docs/performance.md were measured with it. ' +
     'A newer runtime is adopted deliberately, together with the bundling target and a new measurement, not whenever aws-cdk-lib learns of one.',
   'AwsSolutions-SMG4':
     'The value is the webhook signing key that only Authgear generates (portal: Advanced > Hooks), so a Secrets Manager rotation function cannot produce a value Authgear signs with. ' +
-    'Rotation is an operator step without downtime: store ["new","old"] from the portal, then the new value alone (README: Deploy, Configuration).',
+    'Rotation is an operator step without downtime: store ["new","old"] from the portal, then the new value alone (README: Deploy; docs/security.md: The signing secret).',
 } as const satisfies Record<string, string>;
 
 export type AcknowledgedRule = keyof typeof ACKNOWLEDGED_RULES;

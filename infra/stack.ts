@@ -85,7 +85,7 @@ export class AuthgearWebhooksStack extends Stack {
   readonly deadLetterQueue: sqs.Queue;
   /** One record per non-blocking event id, so each handler succeeds once across worker containers. */
   readonly idempotencyTable: dynamodb.Table;
-  /** Every alarm of the stack (README: Alarms). */
+  /** Every alarm of the stack (docs/troubleshooting.md: Alarms). */
   readonly alarms: WebhookAlarms;
   /** In alarm while any event is in the dead-letter queue. */
   readonly deadLetterAlarm: cloudwatch.Alarm;
@@ -176,7 +176,7 @@ export class AuthgearWebhooksStack extends Stack {
     allowIdempotencyRecords(this.workerFunction, this.idempotencyTable);
 
     // The API. With `provisionedConcurrency` > 0, the blocking routes call an alias kept that many
-    // environments warm, so no login meets a cold start (BENCHMARKS.md: login-path budget).
+    // environments warm, so no login meets a cold start (docs/performance.md: login path budget).
     const blockingTarget =
       options.provisionedConcurrency > 0
         ? new lambda.Alias(this, 'BlockingLive', {

@@ -108,7 +108,7 @@ export function webhookFunction(stack: Stack, id: WebhookFunctionId, options: We
       // Bundle everything, including the pinned @aws-sdk/client-secrets-manager, rather than
       // relying on whichever SDK version the Lambda runtime happens to ship.
       externalModules: [],
-      // Two SDK parts that never run here, replaced by small modules of ours (BENCHMARKS.md):
+      // Two SDK parts that never run here, replaced by small modules of ours (docs/performance.md):
       // - the default credential chain: Lambda always passes the role's credentials in the
       //   environment, its first link. The rest (SSO, ini files, process, web identity,
       //   metadata, with their STS/SSO clients) was 40 % of each bundle and 10–14 ms of a cold start;

@@ -1,7 +1,7 @@
 /**
  * What a handler file needs. A handler file in `functions/blocking/` or `functions/non-blocking/`
- * imports it from two folders up (see the README, "Adding a handler", and the examples in
- * `functions/`).
+ * imports it from two folders up (see the README, "Add a handler", docs/make-it-yours.md, and the
+ * examples in `functions/`).
  */
 export { defineBlockingHandler, defineNonBlockingHandler, DEFAULT_ERROR_RESPONSE } from './core/handler';
 export type { BlockingHandler, NonBlockingHandler, BlockingHandlerOptions, ErrorPolicy, HandlerContext } from './core/handler';

@@ -3,7 +3,7 @@
  * deeply nested, mis-routed, stale, badly framed) and sends them through the verify/dispatch core:
  * in process, through the Lambda adapter, and in a smaller run over real HTTP to the local server.
  *
- * A model of the documented order of checks (README, "Order of checks") says what each request
+ * A model of the documented order of checks (docs/architecture.md, "Order of checks") says what each request
  * must get. On top of that exact status, every request is checked for these invariants:
  *
  * - no handler runs unless the body's HMAC with the real secret matches the one signature header,

@@ -9,7 +9,7 @@
  * cold start. The stack's bundling aliases `@aws-sdk/credential-provider-node` to this module, so
  * only the bundles change: `npm start` and the tests keep the SDK's full chain.
  *
- * See BENCHMARKS.md for the measurements.
+ * See CHANGELOG.md (bundling round) and docs/performance.md for the measurements.
  */
 
 /** The credentials object the SDK's signer expects (`AwsCredentialIdentity`). */

@@ -4,7 +4,7 @@
  * The SDK loads event-stream support with a dynamic import, only for operations that stream
  * events (Bedrock, Transcribe, S3 Select, …). No Secrets Manager or SQS operation does, yet the
  * bundler must still include the module: 19 KiB of each bundle and 3–5 ms of every cold start
- * (BENCHMARKS.md). The stack's bundling aliases the module to this one; should an operation ever
+ * (docs/performance.md; CHANGELOG.md, bundling round). The stack's bundling aliases the module to this one; should an operation ever
  * need it, the call fails with this message instead of doing something else.
  */
 

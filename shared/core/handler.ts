@@ -93,7 +93,7 @@ export function defineBlockingHandler<T extends BlockingEventType>(
  * as the default export. It runs from a queue after Authgear got its 200: throwing (or missing
  * `NON_BLOCKING_DEADLINE_MS`) makes the event retry with growing delays, and after the retry
  * window it goes to the dead-letter queue. Each event `id` is handled successfully once; see the
- * README, "Durable non-blocking events", for the exact guarantee.
+ * docs/durable-events.md, "The guarantee", for the exact guarantee.
  *
  * @example
  * ```ts

@@ -15,7 +15,7 @@ const FIFO_ID = /^[\x21-\x7e]{1,128}$/;
  * The FIFO keys of an event. The deduplication id is the Authgear event id, so SQS drops a second
  * copy sent within 5 minutes (a retried SendMessage, a replayed request). The group is the event
  * id too: every event is its own group, so a failing event never holds up any other one (see the
- * README, "Durable non-blocking events"). Ids that SQS would refuse are replaced by their SHA-256.
+ * docs/durable-events.md). Ids that SQS would refuse are replaced by their SHA-256.
  *
  * @example
  * ```ts

@@ -236,7 +236,7 @@ export interface BreakdownItem {
   readonly name: string;
   /** How often `app.handle` does this per request now. */
   readonly perRequest: number;
-  /** How often it did before the warm-path changes (see BENCHMARKS.md). */
+  /** How often it did before the warm-path changes (see CHANGELOG.md). */
   readonly perRequestBefore: number;
   /** Microseconds for one occurrence. */
   readonly us: Summary;
