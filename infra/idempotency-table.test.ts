@@ -9,7 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IDEMPOTENCY_TABLE } from '../shared/idempotency/table';
 import { allowIdempotencyRecords, IDEMPOTENCY_TABLE_ACTIONS, idempotencyTable } from './idempotency-table';
-import { StackConfigError } from './options';
+import { resolveOptions, StackConfigError } from './options';
 import { WORKER_TIMEOUT_SECONDS } from './webhook-queue';
 import {
   actionsOf,
@@ -90,20 +90,21 @@ describe('the idempotency table', () => {
 });
 
 describe('the idempotencyRetentionHours option', () => {
-  const project = () => makeProject({ nonBlocking: ['user.created.ts'] });
+  // resolveOptions is what the stack calls; the wiring into the worker is checked above.
+  const resolve = (context: Record<string, unknown>) => resolveOptions(new App({ context }).node, {});
 
   it.each([
-    [{}, '24'],
-    [{ idempotencyRetentionHours: 72 }, '72'],
-    [{ idempotencyRetentionHours: '48' }, '48'],
-    [{ retryWindowMinutes: 1_440 }, '25'],
-    [{ retryWindowMinutes: 120, idempotencyRetentionHours: 3 }, '3'],
-  ])('with %j sets IDEMPOTENCY_RETENTION_HOURS=%s on the worker', (context, expected) => {
+    [{}, 24],
+    [{ idempotencyRetentionHours: 72 }, 72],
+    [{ idempotencyRetentionHours: '48' }, 48],
+    [{ retryWindowMinutes: 1_440 }, 25],
+    [{ retryWindowMinutes: 120, idempotencyRetentionHours: 3 }, 3],
+  ])('with %j keeps records %i hours', (context, expected) => {
     // Act
-    const s = synth(project(), context);
+    const options = resolve(context);
 
     // Assess
-    expect(envOf(s.json, s.workerId).IDEMPOTENCY_RETENTION_HOURS).toBe(expected);
+    expect(options.idempotencyRetentionHours).toBe(expected);
   });
 
   it.each([
@@ -112,11 +113,19 @@ describe('the idempotencyRetentionHours option', () => {
     [{ retryWindowMinutes: 600, idempotencyRetentionHours: 10 }, /must be at least 11: the retry window \(600 minutes\) plus one hour/],
   ])('rejects %j with a clear message', (context, message) => {
     // Act
-    const attempt = () => synth(project(), context);
+    const attempt = () => resolve(context);
 
     // Assess
     expect(attempt).toThrow(StackConfigError);
     expect(attempt).toThrow(message);
+  });
+
+  it('sets the worker’s IDEMPOTENCY_RETENTION_HOURS from it', () => {
+    // Act
+    const s = synth(makeProject({ nonBlocking: ['user.created.ts'] }), { idempotencyRetentionHours: 72 });
+
+    // Assess
+    expect(envOf(s.json, s.workerId).IDEMPOTENCY_RETENTION_HOURS).toBe('72');
   });
 });
 
