@@ -12,6 +12,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { metricNamespace } from './log-metrics';
 import { AUTHGEAR_BLOCKING_TIMEOUT_MS } from './options';
 
 /**
@@ -23,6 +24,12 @@ export const ERROR_POLICY_OUTCOMES = ['error_policy_deny', 'error_policy_allow']
 
 /** Blocking p99 duration that alarms: a second short of Authgear's 5 s, where a cold start or the network tips a login into failure. */
 export const BLOCKING_LATENCY_ALARM_MS = AUTHGEAR_BLOCKING_TIMEOUT_MS - 1_000;
+
+/**
+ * Age of the oldest queued event that alarms: the retry window plus 30 minutes means the worker is
+ * not consuming at all (a disabled event source, a broken deploy); after 14 days SQS would delete it.
+ */
+export const backlogAlarmSeconds = (retryWindowMinutes: number): number => retryWindowMinutes * 60 + 1_800;
 
 /** The metric the error-policy log filter publishes, in a namespace per stack. */
 export const ERROR_POLICY_METRIC_NAME = 'BlockingErrorPolicyAnswers';
@@ -78,7 +85,7 @@ export function webhookAlarms(stack: Stack, options: WebhookAlarmsOptions): Webh
     filterPattern: logs.FilterPattern.any(
       ...ERROR_POLICY_OUTCOMES.map((outcome) => logs.FilterPattern.stringValue('$.outcome', '=', outcome)),
     ),
-    metricNamespace: `AuthgearWebhooks/${stack.stackName}`,
+    metricNamespace: metricNamespace(stack),
     metricName: ERROR_POLICY_METRIC_NAME,
     metricValue: '1',
   });
@@ -108,9 +115,7 @@ export function webhookAlarms(stack: Stack, options: WebhookAlarmsOptions): Webh
       'The non-blocking worker failed as a whole (a crash or a timeout, not a handler that threw): its batch is retried after the queue visibility timeout. See the worker log group.',
     metric: options.workerFunction.metricErrors({ period: oneMinute, statistic: cloudwatch.Stats.SUM }),
   });
-  // An event older than the retry window plus 30 minutes means the worker is not consuming at
-  // all (a disabled event source, a broken deploy); after 14 days SQS would delete it.
-  const backlogSeconds = retryWindowMinutes * 60 + 1_800;
+  const backlogSeconds = backlogAlarmSeconds(retryWindowMinutes);
   const backlog = new cloudwatch.Alarm(stack, ALARM_IDS.backlog, {
     ...anyOccurrence,
     threshold: backlogSeconds,

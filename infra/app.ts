@@ -2,8 +2,9 @@
  * The CDK app: `npx cdk synth` / `npx cdk deploy` run this file (see cdk.json).
  *
  * Options come from CDK context (cdk.json, or `-c key=value`); see `AuthgearWebhooksOptions` in
- * ./options for the keys. A mistake in a handler file name or an option ends synth with a message
- * that says what to fix, not with a stack trace.
+ * ./options for the keys. `-c stage=<name>` deploys the stack `AuthgearWebhooks-<name>` with the
+ * settings of `context.stages.<name>` (./stages). A mistake in a handler file name, an option or
+ * a stage ends synth with a message that says what to fix, not with a stack trace.
  *
  * cdk-nag's AWS Solutions checks run on every synth: a finding that is neither fixed nor
  * acknowledged with a reason (./security-checks) fails it with a report.
@@ -12,20 +13,29 @@ import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { HandlerFileError } from '../shared/core/errors';
 import { addSecurityChecks } from './security-checks';
-import { AuthgearWebhooksStack, StackConfigError, stackNameFromContext } from './stack';
+import { AuthgearWebhooksStack, StackConfigError } from './stack';
+import { applyStage } from './stages';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
+let stageName: string | undefined;
 try {
   const app = new App();
-  const stackName = stackNameFromContext(app.node);
-  new AuthgearWebhooksStack(app, stackName, { projectRoot, stackName });
+  const selection = applyStage(app.node);
+  stageName = selection.stage;
+  new AuthgearWebhooksStack(app, selection.stackName, {
+    projectRoot,
+    stackName: selection.stackName,
+    stageName: selection.stage,
+    env: selection.env,
+    terminationProtection: selection.terminationProtection,
+  });
   addSecurityChecks(app);
   app.synth();
 } catch (error) {
   // These errors are the user's to fix and their messages say how; a stack trace would bury that.
   if (error instanceof HandlerFileError || error instanceof StackConfigError) {
-    process.stderr.write(`\n${error.message}\n\n`);
+    process.stderr.write(`\n${stageName ? `stage ${stageName}: ` : ''}${error.message}\n\n`);
     process.exit(1);
   }
   throw error;

@@ -43,6 +43,8 @@ export interface WebhookHttpApiOptions {
   readonly receiver: lambda.IFunction;
   /** One route per file. */
   readonly blockingFiles: readonly HandlerFile[];
+  /** Answer only on a custom domain, not on the `execute-api` address. */
+  readonly disableExecuteApiEndpoint?: boolean;
 }
 
 export interface WebhookHttpApi {
@@ -58,6 +60,7 @@ export function webhookHttpApi(stack: Stack, options: WebhookHttpApiOptions): We
     description: 'Receives Authgear webhook deliveries',
     // Created below, to add access logs and throttling.
     createDefaultStage: false,
+    disableExecuteApiEndpoint: options.disableExecuteApiEndpoint,
   });
   const accessLogs = new logs.LogGroup(stack, 'ApiAccessLogs', { retention: options.retention as logs.RetentionDays });
   const stage = new HttpStage(stack, 'DefaultStage', {

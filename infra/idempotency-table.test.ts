@@ -2,13 +2,10 @@
  * The idempotency table in the synthesized stack: its settings, who may use it, how the worker
  * finds it, and the retention option.
  */
-import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IDEMPOTENCY_TABLE } from '../shared/idempotency/table';
-import { allowIdempotencyRecords, IDEMPOTENCY_TABLE_ACTIONS, idempotencyTable } from './idempotency-table';
+import { IDEMPOTENCY_TABLE_ACTIONS } from './idempotency-table';
 import { resolveOptions, StackConfigError } from './options';
 import { WORKER_TIMEOUT_SECONDS } from './webhook-queue';
 import {
@@ -129,29 +126,23 @@ describe('the idempotencyRetentionHours option', () => {
   });
 });
 
-describe('idempotencyTable with a customer managed key', () => {
-  it('encrypts the table with that key and lets the worker use it for the table’s data, and nothing more', () => {
+describe('the idempotency table with kmsKeyArn', () => {
+  it('is encrypted with that key, and the worker may decrypt with it through DynamoDB only', () => {
     // Prepare
-    const stack = new Stack(new App(), 'KeyTest');
-    const key = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:eu-west-1:123456789012:key/1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d');
-    const worker = new lambda.Function(stack, 'Worker', {
-      runtime: lambda.Runtime.NODEJS_22_X,
-      handler: 'index.handler',
-      code: lambda.Code.fromInline('export const handler = async () => {};'),
-    });
+    const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d';
 
     // Act
-    allowIdempotencyRecords(worker, idempotencyTable(stack, { encryptionKey: key }));
-    const json = Template.fromStack(stack).toJSON() as Parameters<typeof allStatements>[0];
+    const s = synth(makeProject({ nonBlocking: ['user.created.ts'] }), { kmsKeyArn: keyArn });
+    const dynamoKeyStatements = allStatements(s.json).filter((st) => JSON.stringify(st.Condition ?? {}).includes('dynamodb.'));
 
     // Assess
-    expect(resourcesOfType(json, 'AWS::DynamoDB::Table')[0]?.[1].Properties.SSESpecification).toEqual({
-      KMSMasterKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d',
+    expect(resourcesOfType(s.json, 'AWS::DynamoDB::Table')[0]?.[1].Properties.SSESpecification).toEqual({
+      KMSMasterKeyId: keyArn,
       SSEEnabled: true,
       SSEType: 'KMS',
     });
-    const kmsStatements = allStatements(json).filter((st) => actionsOf(st).some((a) => a.startsWith('kms:')));
-    expect(kmsStatements).toHaveLength(1);
-    expect(resourcesOf(kmsStatements[0]!)).toEqual(['arn:aws:kms:eu-west-1:123456789012:key/1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d']);
+    expect(dynamoKeyStatements).toHaveLength(1);
+    expect(dynamoKeyStatements[0]).toMatchObject({ Action: 'kms:Decrypt', Resource: keyArn });
+    expect(statementsOfRole(s.json, roleOf(s.json, s.workerId))).toContain(dynamoKeyStatements[0]);
   });
 });

@@ -7,6 +7,7 @@ import type { Node } from 'constructs';
 import { DEFAULTS } from '../shared/core/constants';
 import { defaultRetentionHours, IDEMPOTENCY_DEFAULTS, minRetentionHours } from '../shared/idempotency/config';
 import { RETRY_DEFAULTS } from '../shared/queue/retry';
+import type { ProductionOptions } from './production-options';
 
 /** The stack name used when the `stackName` context value is not given. */
 export const DEFAULT_STACK_NAME = 'AuthgearWebhooks';
@@ -62,7 +63,7 @@ export class StackConfigError extends Error {
  * Knobs of `AuthgearWebhooksStack`. Each one can also be given as a CDK context value of the
  * same name (`cdk.json` or `cdk synth -c name=value`); a property set here wins over the context.
  */
-export interface AuthgearWebhooksOptions {
+export interface AuthgearWebhooksOptions extends ProductionOptions {
   /**
    * Use this existing secret instead of creating one: its complete ARN, including the 6-character
    * suffix Secrets Manager appends. Mutually exclusive with `secretName`.

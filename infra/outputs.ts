@@ -1,24 +1,14 @@
 /**
- * The stack outputs: what to paste into the Authgear portal, how to store the secret, the queue
- * URLs for `npm run redrive`, and the alarms.
+ * The stack outputs, few enough to read after `cdk deploy`: what to paste into the Authgear portal,
+ * the secret and how to store it, the dashboard, and the queue URLs that `npm run redrive` reads. Alarm
+ * names are on the dashboard (docs/deploy-to-production.md lists them).
  */
-import { CfnOutput, Fn, type Stack } from 'aws-cdk-lib';
+import { CfnOutput, type Stack } from 'aws-cdk-lib';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { BLOCKING_PATH_PREFIX, NON_BLOCKING_PATH } from '../shared/core/constants';
 import { renderHookConfig } from '../shared/core/hook-config';
 import type { HandlerFile } from '../shared/discovery/handler-files';
-import { ALARM_IDS, type WebhookAlarms } from './alarms';
 import type { WebhookSecret } from './webhook-secret';
-
-/** What each alarm output says. */
-const ALARM_DESCRIPTIONS: Readonly<Record<keyof WebhookAlarms, string>> = {
-  apiServerErrors: 'Alarm: the API answered 5xx (a failed login or a lost non-blocking event)',
-  blockingErrorPolicy: 'Alarm: a blocking handler failed and its error policy answered',
-  blockingLatency: "Alarm: blocking p99 duration is near Authgear's 5 s timeout",
-  deadLetter: 'Alarm: events are in the dead-letter queue',
-  workerErrors: 'Alarm: the worker function failed as a whole',
-  backlog: 'Alarm: the worker is not consuming the queue',
-};
 
 /** `oidc.jwt.pre_create` → `OidcJwtPreCreate` (output ids allow letters and digits only). */
 export function pascalCase(eventType: string): string {
@@ -33,13 +23,14 @@ export function pascalCase(eventType: string): string {
 export function addHookOutputs(
   stack: Stack,
   options: {
-    readonly apiEndpoint: string;
+    /** `https://<custom domain>` or the API's `execute-api` endpoint. */
+    readonly baseUrl: string;
     readonly blocking: readonly HandlerFile[];
     readonly nonBlocking: readonly HandlerFile[];
     readonly secret: WebhookSecret;
   },
 ): void {
-  const { apiEndpoint: base, blocking, nonBlocking, secret } = options;
+  const { baseUrl: base, blocking, nonBlocking, secret } = options;
   for (const file of blocking) {
     new CfnOutput(stack, `BlockingUrl${pascalCase(file.eventType)}`, {
       value: `${base}${BLOCKING_PATH_PREFIX}${file.eventType}`,
@@ -50,6 +41,7 @@ export function addHookOutputs(
     value: `${base}${NON_BLOCKING_PATH}`,
     description: 'Authgear non-blocking hook URL (every non-blocking event type)',
   });
+  // Named by `npm run send -- --secret-id`, and by `secretArn` to reuse a kept secret after a destroy.
   new CfnOutput(stack, secret.byName ? 'WebhookSecretName' : 'WebhookSecretArn', {
     value: secret.id,
     description: 'Secrets Manager secret holding the Authgear webhook signing secret',
@@ -74,7 +66,7 @@ export function addHookOutputs(
   });
 }
 
-/** Queue URLs for `npm run redrive`, and the command itself. */
+/** Queue URLs for `npm run redrive` (it reads them from the outputs file). */
 export function addQueueOutputs(stack: Stack, queues: { readonly queue: sqs.IQueue; readonly deadLetterQueue: sqs.IQueue }): void {
   const { queue, deadLetterQueue } = queues;
   new CfnOutput(stack, 'NonBlockingQueueUrl', {
@@ -85,24 +77,20 @@ export function addQueueOutputs(stack: Stack, queues: { readonly queue: sqs.IQue
     value: deadLetterQueue.queueUrl,
     description: 'Dead-letter queue: events whose retry window passed, kept 14 days (npm run redrive --dlq-url)',
   });
-  new CfnOutput(stack, 'RedriveCommand', {
-    value: `npm run redrive -- --dry-run --queue-url ${queue.queueUrl} --dlq-url ${deadLetterQueue.queueUrl}`,
-    description: 'Lists the dead-lettered events; run it again without --dry-run to process them again',
+}
+
+/** The dashboard's console URL. */
+export function addDashboardOutput(stack: Stack, url: string): void {
+  new CfnOutput(stack, 'DashboardUrl', {
+    value: url,
+    description: 'CloudWatch dashboard: requests, latency, queue, worker, secret and alarms',
   });
 }
 
-/** Each alarm's name and ARN (`<alarm id>Name`, `<alarm id>Arn`), and all names in one `AlarmNames` output. */
-export function addAlarmOutputs(stack: Stack, alarms: WebhookAlarms): void {
-  const keys = Object.keys(ALARM_IDS) as (keyof WebhookAlarms)[];
-  for (const key of keys) {
-    new CfnOutput(stack, `${ALARM_IDS[key]}Name`, { value: alarms[key].alarmName, description: ALARM_DESCRIPTIONS[key] });
-    new CfnOutput(stack, `${ALARM_IDS[key]}Arn`, { value: alarms[key].alarmArn, description: ALARM_DESCRIPTIONS[key] });
-  }
-  new CfnOutput(stack, 'AlarmNames', {
-    value: Fn.join(
-      ' ',
-      keys.map((key) => alarms[key].alarmName),
-    ),
-    description: 'Every alarm of the stack, space-separated (aws cloudwatch describe-alarms --alarm-names ...)',
+/** Without a hosted zone, the name the custom domain's CNAME (or alias) record must point at. */
+export function addDomainTargetOutput(stack: Stack, domainName: string, target: string): void {
+  new CfnOutput(stack, 'CustomDomainTarget', {
+    value: target,
+    description: `Point ${domainName} at this name in your DNS (CNAME, or an alias in Route 53)`,
   });
 }

@@ -1,12 +1,14 @@
 /**
  * The command line of `npm run redrive`: finds the queue URLs (flags, or the stack outputs that
- * `cdk deploy` writes to cdk-outputs.json) and runs {@link redrive}.
+ * `npm run deploy` writes to cdk-outputs.json, or cdk-outputs.<stage>.json for a stage) and runs
+ * {@link redrive}.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { redrive } from '../shared/queue/redrive';
+import { stageOutputsFile, stageStackName } from './stage-names';
 import { DEFAULT_STACK_NAME } from './stack';
 
 export const REDRIVE_USAGE = `Usage: npm run redrive -- [--dry-run] [options]
@@ -21,8 +23,11 @@ Options:
   --limit <n>             at most n events
   --queue-url <url>       the event queue (stack output NonBlockingQueueUrl)
   --dlq-url <url>         the dead-letter queue (stack output DeadLetterQueueUrl)
+  --stage <name>          the stage of cdk.json deployed with npm run deploy -- <name>: reads
+                          cdk-outputs.<name>.json (or cdk-outputs.json) for its stack
   --outputs-file <path>   stack outputs written by cdk deploy (default: cdk-outputs.json)
-  --stack <name>          the stack in that file (default: the stackName in cdk.json, or ${DEFAULT_STACK_NAME})
+  --stack <name>          the stack in that file (default: the stackName in cdk.json, or ${DEFAULT_STACK_NAME},
+                          followed by -<stage> with --stage)
   --region <region>       AWS region (default: AWS_REGION, or the one in the queue URL)
   --help                  this text
 
@@ -91,6 +96,7 @@ function parseOptions(argv: readonly string[], context: RedriveCliContext) {
         'queue-url': { type: 'string' },
         'dlq-url': { type: 'string' },
         'outputs-file': { type: 'string' },
+        stage: { type: 'string' },
         stack: { type: 'string' },
         region: { type: 'string' },
         help: { type: 'boolean', default: false },
@@ -113,7 +119,7 @@ function parseOptions(argv: readonly string[], context: RedriveCliContext) {
   let queueUrl = values['queue-url'];
   let deadLetterQueueUrl = values['dlq-url'];
   if (!queueUrl || !deadLetterQueueUrl) {
-    const fromFile = readOutputs(context.cwd, values['outputs-file'], values.stack);
+    const fromFile = readOutputs(context.cwd, values['outputs-file'], values.stack, values.stage);
     queueUrl ??= fromFile.queueUrl;
     deadLetterQueueUrl ??= fromFile.deadLetterQueueUrl;
   }
@@ -134,18 +140,27 @@ function parseOptions(argv: readonly string[], context: RedriveCliContext) {
 }
 
 /** Reads NonBlockingQueueUrl and DeadLetterQueueUrl of one stack from a `cdk deploy --outputs-file` file. */
-function readOutputs(cwd: string, file: string | undefined, stack: string | undefined): { queueUrl: string; deadLetterQueueUrl: string } {
-  const path = resolve(cwd, file ?? 'cdk-outputs.json');
-  if (!existsSync(path)) {
-    throw new UsageError(`${path} does not exist: deploy with npx cdk deploy (it writes the file), or pass --queue-url and --dlq-url`);
+function readOutputs(
+  cwd: string,
+  file: string | undefined,
+  stack: string | undefined,
+  stage: string | undefined,
+): { queueUrl: string; deadLetterQueueUrl: string } {
+  if (stage !== undefined && !/^[a-z][a-z0-9-]{0,31}$/.test(stage))
+    throw new UsageError(`--stage must be a stage name such as production (got "${stage}")`);
+  const prefix = stackNameFromCdkJson(cwd) ?? DEFAULT_STACK_NAME;
+  const name = stack ?? (stage === undefined ? prefix : stageStackName(prefix, stage));
+  // A stage's own file first (npm run deploy -- <stage>), then the shared one (npx cdk deploy -c stage=<stage>).
+  const candidates = file !== undefined ? [file] : [...new Set([stageOutputsFile(stage), stageOutputsFile(undefined)])];
+  const paths = candidates.map((candidate) => resolve(cwd, candidate));
+  const path = paths.find((p) => existsSync(p) && hasStack(p, name)) ?? paths.find((p) => existsSync(p));
+  if (!path) {
+    const deploy = stage === undefined ? 'npm run deploy' : `npm run deploy -- ${stage}`;
+    throw new UsageError(
+      `${paths.join(' and ')} ${paths.length > 1 ? 'do' : 'does'} not exist: deploy with ${deploy} (it writes the file), or pass --queue-url and --dlq-url`,
+    );
   }
-  let outputs: Record<string, Record<string, unknown>>;
-  try {
-    outputs = JSON.parse(readFileSync(path, 'utf8')) as Record<string, Record<string, unknown>>;
-  } catch (error) {
-    throw new UsageError(`${path} is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
-  }
-  const name = stack ?? stackNameFromCdkJson(cwd) ?? DEFAULT_STACK_NAME;
+  const outputs = parseOutputs(path);
   const stackOutputs = outputs[name];
   if (!stackOutputs)
     throw new UsageError(`${path} has no outputs of stack ${name} (it has: ${Object.keys(outputs).join(', ') || 'none'}); pass --stack`);
@@ -157,6 +172,22 @@ function readOutputs(cwd: string, file: string | undefined, stack: string | unde
     );
   }
   return { queueUrl, deadLetterQueueUrl };
+}
+
+function parseOutputs(path: string): Record<string, Record<string, unknown>> {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, Record<string, unknown>>;
+  } catch (error) {
+    throw new UsageError(`${path} is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
+function hasStack(path: string, name: string): boolean {
+  try {
+    return Object.hasOwn(parseOutputs(path), name);
+  } catch {
+    return false;
+  }
 }
 
 function stackNameFromCdkJson(cwd: string): string | undefined {

@@ -22,6 +22,13 @@ export const ACKNOWLEDGED_RULES = {
   'AwsSolutions-SMG4':
     'The value is the webhook signing key that only Authgear generates (portal: Advanced > Hooks), so a Secrets Manager rotation function cannot produce a value Authgear signs with. ' +
     'Rotation is an operator step without downtime: store ["new","old"] from the portal, then the new value alone (README: Deploy; docs/security.md: The signing secret).',
+  'AwsSolutions-SNS2':
+    'The alarm topic carries CloudWatch alarm notifications only: alarm names, states, thresholds and metric values, never an Authgear event, e-mail address or secret. ' +
+    'CloudWatch cannot publish to a topic encrypted with the AWS managed key aws/sns, whose key policy cannot grant it, so encrypting the topic would silence every alarm; ' +
+    'the topic refuses requests without TLS and only CloudWatch alarms of this account and region may publish to it.',
+  'AwsSolutions-IAM5[Resource::*]':
+    'Only with tracing=true: X-Ray active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, two write-only actions that support no resource-level permissions, so IAM accepts them on "*" alone. ' +
+    'The statement grants nothing else: no read of traces, and every other action of the roles stays on named resources.',
 } as const satisfies Record<string, string>;
 
 export type AcknowledgedRule = keyof typeof ACKNOWLEDGED_RULES;

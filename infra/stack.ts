@@ -12,11 +12,22 @@ import { findHandlerFiles } from '../shared/discovery/handler-files';
 import { IDEMPOTENCY_ENV } from '../shared/idempotency/config';
 import { QUEUE_ENV } from '../shared/queue/config';
 import { retrySchedule } from '../shared/queue/retry';
-import { webhookAlarms, type WebhookAlarms } from './alarms';
+import type { DomainName } from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { alarmNotifications } from './alarm-notifications';
+import { backlogAlarmSeconds, webhookAlarms, type WebhookAlarms } from './alarms';
+import { dashboardUrl, webhookDashboard } from './dashboard';
+import { webhookDomain } from './domain';
+import { encryptWithKey } from './encryption';
 import { webhookHttpApi } from './http-api';
-import { allowIdempotencyRecords, idempotencyTable } from './idempotency-table';
+import { allowIdempotencyRecords, encryptIdempotencyTable, idempotencyTable } from './idempotency-table';
+import { logMetrics } from './log-metrics';
 import { AUTHGEAR_BLOCKING_TIMEOUT_MS, resolveOptions, type AuthgearWebhooksOptions } from './options';
-import { addAlarmOutputs, addHookOutputs, addQueueOutputs } from './outputs';
+import { addDashboardOutput, addDomainTargetOutput, addHookOutputs, addQueueOutputs } from './outputs';
+import { resolveProductionOptions } from './production-options';
+import { applyRetention } from './retention';
+import { enableTracing } from './tracing';
 import { describeFunction, webhookFunction } from './webhook-function';
 import { allowEnqueue, feedWorker, webhookQueues, WORKER_TIMEOUT_SECONDS } from './webhook-queue';
 import { webhookSecret } from './webhook-secret';
@@ -43,6 +54,11 @@ export interface AuthgearWebhooksStackProps extends StackProps, AuthgearWebhooks
    * `<projectRoot>/package-lock.json` pins what gets bundled.
    */
   readonly projectRoot: string;
+  /**
+   * The stage this stack deploys (see ./stages): every resource is tagged `stage=<name>`.
+   * @default no stage tag
+   */
+  readonly stageName?: string;
 }
 
 /**
@@ -53,9 +69,11 @@ export interface AuthgearWebhooksStackProps extends StackProps, AuthgearWebhooks
  * queue, alarms, and the Secrets Manager secret holding the Authgear webhook signing secret.
  *
  * Environment-agnostic: nothing is looked up in an AWS account, so `cdk synth` works offline.
- * The parts live beside this file: options.ts (context values), webhook-secret.ts,
- * webhook-function.ts, webhook-queue.ts, idempotency-table.ts, http-api.ts, alarms.ts, outputs.ts and
- * security-checks.ts (cdk-nag and the acknowledged findings).
+ * The parts live beside this file: options.ts and production-options.ts (context values),
+ * stages.ts (cdk.json stage blocks, read by app.ts), webhook-secret.ts, webhook-function.ts,
+ * webhook-queue.ts, idempotency-table.ts, http-api.ts, domain.ts, alarms.ts, alarm-notifications.ts, log-metrics.ts,
+ * dashboard.ts, tracing.ts, retention.ts, encryption.ts, outputs.ts and security-checks.ts
+ * (cdk-nag and the acknowledged findings).
  *
  * @throws HandlerFileError when a file in `functions/` is misnamed (the message names the file).
  * @throws StackConfigError when an option or context value is invalid.
@@ -93,6 +111,17 @@ export class AuthgearWebhooksStack extends Stack {
   readonly workerErrorsAlarm: cloudwatch.Alarm;
   /** The secret created by this stack, or undefined when an existing one is used. */
   readonly secret: secretsmanager.Secret | undefined;
+  /**
+   * The customer-managed key of `kmsKeyArn`, which encrypts the queues, the created secret and the
+   * log groups; undefined without it. Another resource holding event data should use it too.
+   */
+  readonly encryptionKey: kms.IKey | undefined;
+  /** The CloudWatch dashboard, unless `dashboard` is false. */
+  readonly dashboard: cloudwatch.Dashboard | undefined;
+  /** The topic `alarmEmail` subscribes to, when given. */
+  readonly alarmEmailTopic: sns.Topic | undefined;
+  /** The custom domain of `domainName`, when given. */
+  readonly customDomain: DomainName | undefined;
 
   constructor(scope: Construct, id: string, props: AuthgearWebhooksStackProps) {
     super(scope, id, {
@@ -100,9 +129,11 @@ export class AuthgearWebhooksStack extends Stack {
       ...props,
     });
     const options = resolveOptions(this.node, props);
+    const production = resolveProductionOptions(this.node, props);
     // Before any resource exists, so a misnamed handler file fails synth with just the file's name.
     const files = findHandlerFiles(props.projectRoot);
     Tags.of(this).add('project', 'authgear-webhooks');
+    if (props.stageName !== undefined) Tags.of(this).add('stage', props.stageName);
 
     // The signing secret: created empty, or an existing one.
     const secret = webhookSecret(this, options);
@@ -174,6 +205,9 @@ export class AuthgearWebhooksStack extends Stack {
     });
     feedWorker(this, this.workerFunction, this.queue, { maxConcurrency: options.workerMaxConcurrency });
     allowIdempotencyRecords(this.workerFunction, this.idempotencyTable);
+    if (production.tracing) {
+      enableTracing(this, { Blocking: this.blockingFunction, NonBlocking: this.nonBlockingFunction, Worker: this.workerFunction });
+    }
 
     // The API. With `provisionedConcurrency` > 0, the blocking routes call an alias kept that many
     // environments warm, so no login meets a cold start (docs/performance.md: login path budget).
@@ -191,11 +225,16 @@ export class AuthgearWebhooksStack extends Stack {
       blockingTarget,
       receiver: this.nonBlockingFunction,
       blockingFiles: files.blocking,
+      // Unset rather than false, so the template of a stack without a custom domain is unchanged.
+      disableExecuteApiEndpoint: production.disableExecuteApiEndpoint || undefined,
     });
     this.api = http.api;
     this.stage = http.stage;
+    // With a custom domain, every URL Authgear is given is on it.
+    const domain = production.domain ? webhookDomain(this, { api: this.api, stage: this.stage, domain: production.domain }) : undefined;
+    this.customDomain = domain?.domainName;
 
-    // Alarms, optionally notifying `alarmTopicArn`.
+    // Alarms, notifying `alarmTopicArn` and the addresses of `alarmEmail`.
     this.alarms = webhookAlarms(this, {
       stage: this.stage,
       blockingFunction: this.blockingFunction,
@@ -207,9 +246,58 @@ export class AuthgearWebhooksStack extends Stack {
     });
     this.deadLetterAlarm = this.alarms.deadLetter;
     this.workerErrorsAlarm = this.alarms.workerErrors;
+    this.alarmEmailTopic = alarmNotifications(this, Object.values(this.alarms), {
+      emails: production.alarmEmails,
+      topicArn: options.alarmTopicArn,
+    });
 
-    addHookOutputs(this, { apiEndpoint: this.api.apiEndpoint, blocking: files.blocking, nonBlocking: files.nonBlocking, secret });
+    this.dashboard = production.dashboard
+      ? webhookDashboard(this, {
+          metrics: logMetrics(this, {
+            blockingLogGroup: this.blockingFunction.logGroup,
+            receiverLogGroup: this.nonBlockingFunction.logGroup,
+            workerLogGroup: this.workerFunction.logGroup,
+          }),
+          alarms: this.alarms,
+          stage: this.stage,
+          blockingFunction: this.blockingFunction,
+          receiverFunction: this.nonBlockingFunction,
+          workerFunction: this.workerFunction,
+          queue: this.queue,
+          deadLetterQueue: this.deadLetterQueue,
+          backlogAlarmSeconds: backlogAlarmSeconds(options.retryWindowMinutes),
+        })
+      : undefined;
+
+    // Last, once every queue, secret and log group exists.
+    applyRetention(this, {
+      retain: production.retainOnDelete,
+      queues: [this.queue, this.deadLetterQueue],
+      secret: this.secret,
+      tables: [this.idempotencyTable],
+    });
+    this.encryptionKey =
+      production.kmsKeyArn === undefined
+        ? undefined
+        : encryptWithKey(this, production.kmsKeyArn, {
+            queues: [this.queue, this.deadLetterQueue],
+            secret: this.secret,
+            secretReaders: [this.blockingFunction, this.nonBlockingFunction],
+            queueSenders: [this.nonBlockingFunction],
+            queueReceivers: [this.workerFunction],
+          });
+    if (this.encryptionKey) encryptIdempotencyTable(this.idempotencyTable, this.encryptionKey, this.workerFunction);
+
+    addHookOutputs(this, {
+      baseUrl: domain?.baseUrl ?? this.api.apiEndpoint,
+      blocking: files.blocking,
+      nonBlocking: files.nonBlocking,
+      secret,
+    });
+    if (this.dashboard) addDashboardOutput(this, dashboardUrl(this.dashboard));
+    if (domain && !domain.record && production.domain) {
+      addDomainTargetOutput(this, production.domain.domainName, domain.domainName.regionalDomainName);
+    }
     addQueueOutputs(this, queues);
-    addAlarmOutputs(this, this.alarms);
   }
 }

@@ -172,10 +172,52 @@ describe('npm run redrive', () => {
     expect(out[0]).toBe(`Dead-letter queue ${dead.url}: about 4 events`);
   });
 
+  it("with --stage, reads that stage's stack from its own outputs file, not another stage's", async () => {
+    // Prepare
+    writeFileSync(join(cwd, 'cdk.json'), JSON.stringify({ context: { stackName: 'MyHooks' } }));
+    const other = 'https://sqs.eu-west-1.amazonaws.com/123456789012/other.fifo';
+    writeFileSync(
+      join(cwd, 'cdk-outputs.staging.json'),
+      JSON.stringify({ 'MyHooks-staging': { NonBlockingQueueUrl: queue.url, DeadLetterQueueUrl: dead.url } }),
+    );
+    writeFileSync(
+      join(cwd, 'cdk-outputs.json'),
+      JSON.stringify({ 'MyHooks-production': { NonBlockingQueueUrl: other, DeadLetterQueueUrl: other } }),
+    );
+
+    // Act
+    const code = await run('--dry-run', '--stage', 'staging', '--region', 'us-east-1');
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out[0]).toBe(`Dead-letter queue ${dead.url}: about 4 events`);
+  });
+
+  it('with --stage, falls back to cdk-outputs.json when npx cdk deploy -c stage=... wrote it there', async () => {
+    // Prepare
+    writeFileSync(join(cwd, 'cdk.json'), JSON.stringify({ context: {} }));
+    writeFileSync(
+      join(cwd, 'cdk-outputs.json'),
+      JSON.stringify({ 'AuthgearWebhooks-qa': { NonBlockingQueueUrl: queue.url, DeadLetterQueueUrl: dead.url } }),
+    );
+
+    // Act
+    const code = await run('--dry-run', '--stage', 'qa', '--region', 'us-east-1');
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out[0]).toBe(`Dead-letter queue ${dead.url}: about 4 events`);
+  });
+
   it.each([
+    [['--dry-run', '--stage', 'Prod!'], /--stage must be a stage name such as production \(got "Prod!"\)/],
+    [
+      ['--dry-run', '--stage', 'nowhere'],
+      /cdk-outputs\.nowhere\.json and .*cdk-outputs\.json do not exist: deploy with npm run deploy -- nowhere|has no outputs of stack AuthgearWebhooks-nowhere/,
+    ],
     [
       ['--dry-run', '--outputs-file', 'missing.json'],
-      /missing\.json does not exist: deploy with npx cdk deploy \(it writes the file\), or pass --queue-url and --dlq-url/,
+      /missing\.json does not exist: deploy with npm run deploy \(it writes the file\), or pass --queue-url and --dlq-url/,
     ],
     [
       [
