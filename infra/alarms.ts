@@ -17,7 +17,8 @@ import { AUTHGEAR_BLOCKING_TIMEOUT_MS } from './options';
 
 /**
  * The `outcome` values of the blocking function's log line when a handler threw, missed its
- * deadline or returned something Authgear would reject, and its error policy answered instead
+ * deadline or answered after it, or returned something Authgear would reject or something over
+ * `MAX_ANSWER_BYTES`, and its error policy answered instead
  * (shared/core/app.ts: `error_policy_${onError}`).
  */
 export const ERROR_POLICY_OUTCOMES = ['error_policy_deny', 'error_policy_allow'] as const;
@@ -92,7 +93,7 @@ export function webhookAlarms(stack: Stack, options: WebhookAlarmsOptions): Webh
   const blockingErrorPolicy = new cloudwatch.Alarm(stack, ALARM_IDS.blockingErrorPolicy, {
     ...anyOccurrence,
     alarmDescription:
-      'A blocking handler threw, missed BLOCKING_DEADLINE_MS or returned a response Authgear would reject, and its error policy answered (deny refuses the user). Search the blocking log group for outcome error_policy_deny / error_policy_allow; the reason field says which.',
+      'A blocking handler threw, missed BLOCKING_DEADLINE_MS (or answered after it), or returned a response Authgear would reject or one over MAX_ANSWER_BYTES, and its error policy answered (deny refuses the user). Search the blocking log group for outcome error_policy_deny / error_policy_allow; the reason field says which.',
     metric: errorPolicyFilter.metric({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
   });
 

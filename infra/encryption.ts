@@ -15,9 +15,9 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 
 export interface EncryptionOptions {
   readonly queues: readonly sqs.Queue[];
-  /** The secret this stack created; an imported secret keeps the key it has. */
-  readonly secret: secretsmanager.Secret | undefined;
-  /** Read the secret: kms:Decrypt through Secrets Manager. */
+  /** The secrets this stack created (undefined entries are skipped); an imported secret keeps the key it has. */
+  readonly secrets: readonly (secretsmanager.Secret | undefined)[];
+  /** Read those secrets: kms:Decrypt through Secrets Manager. */
   readonly secretReaders: readonly lambda.IFunction[];
   /** Send to the event queue: kms:GenerateDataKey and kms:Decrypt through SQS. */
   readonly queueSenders: readonly lambda.IFunction[];
@@ -31,7 +31,7 @@ export interface EncryptionOptions {
  *
  * @example
  * ```ts
- * const key = encryptWithKey(stack, keyArn, { queues, secret, secretReaders: [blocking, receiver], queueSenders: [receiver], queueReceivers: [worker] });
+ * const key = encryptWithKey(stack, keyArn, { queues, secrets: [secret], secretReaders: [blocking, receiver], queueSenders: [receiver], queueReceivers: [worker] });
  * ```
  */
 export function encryptWithKey(stack: Stack, keyArn: string, options: EncryptionOptions): kms.IKey {
@@ -53,7 +53,7 @@ export function encryptWithKey(stack: Stack, keyArn: string, options: Encryption
     // One data key serves 5 minutes of messages (the SQS default): few KMS calls, small bill.
     cfn.kmsDataKeyReusePeriodSeconds = 300;
   }
-  if (options.secret) (options.secret.node.defaultChild as secretsmanager.CfnSecret).kmsKeyId = key.keyArn;
+  for (const secret of options.secrets) if (secret) (secret.node.defaultChild as secretsmanager.CfnSecret).kmsKeyId = key.keyArn;
   for (const group of stack.node.findAll().filter((c): c is logs.CfnLogGroup => c instanceof logs.CfnLogGroup)) group.kmsKeyId = key.keyArn;
 
   const via = (service: string) => ({ StringEquals: { 'kms:ViaService': `${service}.${Aws.REGION}.${Aws.URL_SUFFIX}` } });

@@ -15,6 +15,12 @@ afterAll(removeTempDirs);
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:authgear-alerts';
 
 const project = () => makeProject({ blocking: ['user.pre_create.ts', 'oidc.jwt.pre_create.ts'], nonBlocking: ['user.created.ts'] });
+/** A handler that computes for `ms` without yielding, then allows: its deadline timer cannot fire meanwhile. */
+const busyThenAllow = (ms: number) => {
+  const until = Date.now() + ms;
+  while (Date.now() < until);
+  return { is_allowed: true };
+};
 const stageOf = (s: Synth) => resourcesOfType(s.json, 'AWS::ApiGatewayV2::Stage').map(([, r]) => r.Properties);
 
 describe('API throttling', () => {
@@ -213,6 +219,8 @@ describe('alarms', () => {
     ['deny', 'throws', () => Promise.reject(new Error('CRM down')), 'handler_threw'],
     ['allow', 'returns a response Authgear would reject', () => ({ is_allowed: 'yes' }), 'invalid_response'],
     ['deny', 'misses its deadline', () => new Promise(() => {}), 'deadline_exceeded'],
+    ['deny', 'answers after its deadline (CPU-bound work)', () => busyThenAllow(80), 'answered_late'],
+    ['allow', 'answers more than MAX_ANSWER_BYTES', () => ({ is_allowed: false, reason: 'x'.repeat(70_000) }), 'answer_too_large'],
   ] as const)('the filter matches the line the core logs when a handler with onError %s %s', async (onError, _what, handle, reason) => {
     // Prepare
     const pattern = String(

@@ -18,8 +18,8 @@ export interface RetentionOptions {
   /** Keep the data when the stack is deleted (true), or delete it with the stack (false, for throw-away environments). */
   readonly retain: boolean;
   readonly queues: readonly sqs.Queue[];
-  /** The secret this stack created; an imported one is never the stack's to delete. */
-  readonly secret: secretsmanager.Secret | undefined;
+  /** The secrets this stack created (undefined entries are skipped); an imported one is never the stack's to delete. */
+  readonly secrets: readonly (secretsmanager.Secret | undefined)[];
   /** The idempotency table: which events were handled recently. */
   readonly tables?: readonly dynamodb.Table[];
 }
@@ -31,13 +31,13 @@ export interface RetentionOptions {
  *
  * @example
  * ```ts
- * applyRetention(stack, { retain: true, queues: [queue, deadLetterQueue], secret });
+ * applyRetention(stack, { retain: true, queues: [queue, deadLetterQueue], secrets: [secret] });
  * ```
  */
 export function applyRetention(stack: Stack, options: RetentionOptions): void {
   const policy = options.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
   for (const queue of options.queues) queue.applyRemovalPolicy(policy);
-  options.secret?.applyRemovalPolicy(policy);
+  for (const secret of options.secrets) secret?.applyRemovalPolicy(policy);
   for (const table of options.tables ?? []) table.applyRemovalPolicy(policy);
   for (const group of stack.node.findAll().filter((c): c is logs.LogGroup => c instanceof logs.LogGroup)) group.applyRemovalPolicy(policy);
 }

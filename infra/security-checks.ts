@@ -21,7 +21,8 @@ export const ACKNOWLEDGED_RULES = {
     'A newer runtime is adopted deliberately, together with the bundling target and a new measurement, not whenever aws-cdk-lib learns of one.',
   'AwsSolutions-SMG4':
     'The value is the webhook signing key that only Authgear generates (portal: Advanced > Hooks), so a Secrets Manager rotation function cannot produce a value Authgear signs with. ' +
-    'Rotation is an operator step without downtime: store ["new","old"] from the portal, then the new value alone (README: Deploy; docs/security.md: The signing secret).',
+    'Rotation is an operator step without downtime: store ["new","old"] from the portal, then the new value alone (README: Deploy; docs/security.md: The signing secret). ' +
+    'Likewise the Admin API private key secret holds a key pair only the Authgear portal generates; it is rotated by storing the new key with its key id (docs/admin-api.md).',
   'AwsSolutions-SNS2':
     'The alarm topic carries CloudWatch alarm notifications only: alarm names, states, thresholds and metric values, never an Authgear event, e-mail address or secret. ' +
     'CloudWatch cannot publish to a topic encrypted with the AWS managed key aws/sns, whose key policy cannot grant it, so encrypting the topic would silence every alarm; ' +

@@ -15,6 +15,7 @@ import { retrySchedule } from '../shared/queue/retry';
 import type { DomainName } from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import { adminApiAccess, resolveAdminApiOptions, type AdminApiOptions } from './admin-api';
 import { alarmNotifications } from './alarm-notifications';
 import { backlogAlarmSeconds, webhookAlarms, type WebhookAlarms } from './alarms';
 import { dashboardUrl, webhookDashboard } from './dashboard';
@@ -47,7 +48,7 @@ export { pascalCase } from './outputs';
 const NON_BLOCKING_TIMEOUT = Duration.seconds(29);
 
 /** Properties of {@link AuthgearWebhooksStack}. */
-export interface AuthgearWebhooksStackProps extends StackProps, AuthgearWebhooksOptions {
+export interface AuthgearWebhooksStackProps extends StackProps, AuthgearWebhooksOptions, AdminApiOptions {
   /**
    * The project folder: handler files are read from `<projectRoot>/functions/`, the generated
    * Lambda entries are written to `<projectRoot>/.build/entries/`, and
@@ -122,6 +123,8 @@ export class AuthgearWebhooksStack extends Stack {
   readonly alarmEmailTopic: sns.Topic | undefined;
   /** The custom domain of `domainName`, when given. */
   readonly customDomain: DomainName | undefined;
+  /** The secret for the Admin API private key, when this stack creates it (with `authgearEndpoint`). */
+  readonly adminApiPrivateKeySecret: secretsmanager.Secret | undefined;
 
   constructor(scope: Construct, id: string, props: AuthgearWebhooksStackProps) {
     super(scope, id, {
@@ -130,6 +133,7 @@ export class AuthgearWebhooksStack extends Stack {
     });
     const options = resolveOptions(this.node, props);
     const production = resolveProductionOptions(this.node, props);
+    const adminApiOptions = resolveAdminApiOptions(this.node, props);
     // Before any resource exists, so a misnamed handler file fails synth with just the file's name.
     const files = findHandlerFiles(props.projectRoot);
     Tags.of(this).add('project', 'authgear-webhooks');
@@ -151,6 +155,10 @@ export class AuthgearWebhooksStack extends Stack {
     const blockingEnv = { ...verifierEnv };
     if (options.blockingDeadlineMs !== undefined) blockingEnv[ENV.blockingDeadlineMs] = String(options.blockingDeadlineMs);
     if (options.deniedEmailDomains !== undefined) blockingEnv.DENIED_EMAIL_DOMAINS = options.deniedEmailDomains.join(',');
+    // The Admin API (context.adminApi): for the functions that run handlers, never the receiver.
+    const adminApi = adminApiOptions ? adminApiAccess(this, adminApiOptions) : undefined;
+    Object.assign(blockingEnv, adminApi?.environment);
+    this.adminApiPrivateKeySecret = adminApi?.createdSecret;
 
     // Blocking path: one function for every blocking route.
     const common = { projectRoot: props.projectRoot, retention: options.logRetentionDays };
@@ -195,6 +203,7 @@ export class AuthgearWebhooksStack extends Stack {
       [IDEMPOTENCY_ENV.retentionHours]: String(options.idempotencyRetentionHours),
     };
     if (options.logLevel !== undefined) workerEnv[ENV.logLevel] = options.logLevel;
+    Object.assign(workerEnv, adminApi?.environment);
     this.workerFunction = webhookFunction(this, 'Worker', {
       ...common,
       serve: 'worker',
@@ -208,6 +217,8 @@ export class AuthgearWebhooksStack extends Stack {
     if (production.tracing) {
       enableTracing(this, { Blocking: this.blockingFunction, NonBlocking: this.nonBlockingFunction, Worker: this.workerFunction });
     }
+    adminApi?.grantRead(this.blockingFunction);
+    adminApi?.grantRead(this.workerFunction);
 
     // The API. With `provisionedConcurrency` > 0, the blocking routes call an alias kept that many
     // environments warm, so no login meets a cold start (docs/performance.md: login path budget).
@@ -273,7 +284,7 @@ export class AuthgearWebhooksStack extends Stack {
     applyRetention(this, {
       retain: production.retainOnDelete,
       queues: [this.queue, this.deadLetterQueue],
-      secret: this.secret,
+      secrets: [this.secret, this.adminApiPrivateKeySecret],
       tables: [this.idempotencyTable],
     });
     this.encryptionKey =
@@ -281,8 +292,11 @@ export class AuthgearWebhooksStack extends Stack {
         ? undefined
         : encryptWithKey(this, production.kmsKeyArn, {
             queues: [this.queue, this.deadLetterQueue],
-            secret: this.secret,
-            secretReaders: [this.blockingFunction, this.nonBlockingFunction],
+            secrets: [this.secret, this.adminApiPrivateKeySecret],
+            // The worker reads a secret only for the Admin API key.
+            secretReaders: adminApi
+              ? [this.blockingFunction, this.nonBlockingFunction, this.workerFunction]
+              : [this.blockingFunction, this.nonBlockingFunction],
             queueSenders: [this.nonBlockingFunction],
             queueReceivers: [this.workerFunction],
           });

@@ -41,6 +41,10 @@ function synthStage(context: Record<string, unknown>, projectRoot = project()) {
   return { selection, stack, json, fn };
 }
 
+/** The environment variables of `construct`'s function in a synthesized stage. */
+const envOf = (synthed: ReturnType<typeof synthStage>, construct: { node: { defaultChild?: unknown } }): Record<string, unknown> =>
+  (synthed.fn(construct)?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+
 describe('stages', () => {
   it('without -c stage, deploys the default stack from the top-level context, untagged and unprotected', () => {
     // Act
@@ -80,6 +84,24 @@ describe('stages', () => {
     expect(stack.account).toBe('123456789012');
     expect(stack.region).toBe('eu-west-1');
     expect(fn(stack.workerFunction)?.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+  });
+
+  it("turns on a stage's Admin API from its block alone", () => {
+    // Prepare
+    const stages = {
+      ...STAGES,
+      staging: { ...STAGES.staging, authgearEndpoint: 'https://myapp-staging.authgear.cloud', adminApiKeyId: 'key-1' },
+    };
+
+    // Act
+    const staging = synthStage({ stage: 'staging', stages });
+    const production = synthStage({ stage: 'production', stages });
+
+    // Assess
+    expect(envOf(staging, staging.stack.blockingFunction).AUTHGEAR_ENDPOINT).toBe('https://myapp-staging.authgear.cloud');
+    expect(staging.stack.adminApiPrivateKeySecret).toBeDefined();
+    expect(envOf(production, production.stack.blockingFunction).AUTHGEAR_ENDPOINT).toBeUndefined();
+    expect(production.stack.adminApiPrivateKeySecret).toBeUndefined();
   });
 
   it('lets two stages live side by side: different stack names, API names, metric namespaces and dashboards', () => {

@@ -10,6 +10,7 @@
  * top-level context alone, as before stages existed.
  */
 import type { Node } from 'constructs';
+import type { AdminApiOptions } from './admin-api';
 import { stackNameFromContext, StackConfigError, type AuthgearWebhooksOptions } from './options';
 import { flag } from './production-options';
 import { stageStackName } from './stage-names';
@@ -18,7 +19,7 @@ import { stageStackName } from './stage-names';
  * Every stack option a stage block may set. Typed as a record of the options interface, so an
  * option added there fails the type check until it is listed here too.
  */
-export const OPTION_KEYS: Readonly<Record<keyof AuthgearWebhooksOptions, true>> = {
+export const OPTION_KEYS: Readonly<Record<keyof AuthgearWebhooksOptions | keyof AdminApiOptions, true>> = {
   secretArn: true,
   secretName: true,
   logRetentionDays: true,
@@ -44,6 +45,10 @@ export const OPTION_KEYS: Readonly<Record<keyof AuthgearWebhooksOptions, true>> 
   dashboard: true,
   tracing: true,
   kmsKeyArn: true,
+  authgearEndpoint: true,
+  adminApiKeyId: true,
+  authgearProjectId: true,
+  adminApiPrivateKeySecret: true,
   idempotencyRetentionHours: true,
 };
 

@@ -10,3 +10,25 @@ export type * from './core/events';
 export type { BlockingEventType, NonBlockingEventType, EventType } from './core/constants';
 export { BLOCKING_EVENT_TYPES, NON_BLOCKING_EVENT_TYPES } from './core/constants';
 export type { Logger } from './core/logger';
+export type { AdminApi, AdminApiUser, UserAttributeChanges, GraphQLVariables } from './admin-api/types';
+export { AdminApiError, AdminApiConfigError, type AdminApiErrorKind, type AdminApiGraphQLError } from './admin-api/errors';
+export {
+  nodeId,
+  parseNodeId,
+  idFromNodeId,
+  userNodeId,
+  userIdFromNodeId,
+  identityNodeId,
+  identityIdFromNodeId,
+  authenticatorNodeId,
+  authenticatorIdFromNodeId,
+  sessionNodeId,
+  sessionIdFromNodeId,
+  groupNodeId,
+  groupIdFromNodeId,
+  roleNodeId,
+  roleIdFromNodeId,
+  NODE_TYPES,
+  type NodeType,
+  type ParsedNodeId,
+} from './admin-api/node-id';

@@ -46,6 +46,9 @@ for await (const chunk of process.stdin) input += chunk;
 const results = [];
 for (const event of JSON.parse(input)) {
   const startedAt = Date.now();
+  // Stamped on arrival, as API Gateway does: the events were built before the bundle was.
+  if (event?.requestContext?.timeEpoch) event.requestContext.timeEpoch = startedAt;
+  if (event?.requestContext?.requestTimeEpoch) event.requestContext.requestTimeEpoch = startedAt;
   try {
     const response = await bundle.handler(event, {});
     results.push({ startedAt, completedAt: Date.now(), response });
@@ -267,9 +270,9 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       expect(code).toMatch(/export\s*\{[^}]*\bas handler\s*\}/);
       expect(code).not.toMatch(/\bmodule\.exports\s*=/);
       expect(code).not.toMatch(/from\s*["']@aws-sdk\//); // bundled, not taken from the runtime
-      // Each function carries the SDK clients it calls, and only those.
-      if (kind === 'worker') expect(code).not.toContain('GetSecretValue');
-      else expect(code).toContain('GetSecretValue');
+      // Each function carries the SDK clients it calls, and only those (the worker reads the
+      // Admin API key, when a handler uses context.adminApi).
+      expect(code).toContain('GetSecretValue');
       if (kind === 'blocking') expect(code).not.toContain('AmazonSQS');
       else expect(code).toContain('AmazonSQS');
       // Minified: long lines, next to no indentation (the few newlines left are inside string literals).
@@ -331,6 +334,19 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
         headers: { 'x-authgear-body-signature': preCreate.signature },
       }),
       unservedEvent: httpApiEvent({ path: '/blocking/user.profile.pre_update', body: '{}', headers: authgearHeaders('{}', VECTOR_SECRET) }),
+      nullEvent: null,
+      emptyEvent: {},
+      withoutHttp: { ...httpApiEvent({ path: '/blocking/user.pre_create', body: preCreate.body }), requestContext: { requestId: 'r-1' } },
+      restApiPreCreate: {
+        resource: '/blocking/{proxy+}',
+        path: '/blocking/user.pre_create',
+        httpMethod: 'POST',
+        headers: { 'X-Authgear-Body-Signature': preCreate.signature },
+        multiValueHeaders: { 'X-Authgear-Body-Signature': [preCreate.signature] },
+        requestContext: { httpMethod: 'POST', path: '/prod/blocking/user.pre_create', stage: 'prod', requestTimeEpoch: Date.now() },
+        body: preCreate.body,
+        isBase64Encoded: false,
+      },
     };
     const names = Object.keys(requests) as (keyof typeof requests)[];
     let run: ProcessRun;
@@ -400,6 +416,15 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       expect(response('get').statusCode).toBe(405);
       expect(response('tooLarge').statusCode).toBe(413);
       expect(response('unservedEvent').statusCode).toBe(404);
+    });
+
+    it('answers 400 to null, {} and a 2.0 event without requestContext.http, and serves a REST API (payload 1.0) event', () => {
+      // Assess
+      for (const name of ['nullEvent', 'emptyEvent', 'withoutHttp'] as const) {
+        expect(response(name)).toMatchObject({ statusCode: 400, body: '{"error":"not an API Gateway HTTP request"}' });
+      }
+      expect(response('restApiPreCreate')).toMatchObject({ statusCode: 200, body: '{"is_allowed":true}' });
+      expect(run.output).toContain('"reason":"invalid_lambda_event"');
     });
 
     it('never returns a stack trace', () => {

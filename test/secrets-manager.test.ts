@@ -146,7 +146,7 @@ describe('secretsManagerSource with the real AWS SDK', () => {
   // `throwOnRequestTimeout: true` is also set, so the source waits for a hung answer as long as
   // the server takes, well past Authgear's 5 s budget. When the source sets
   // `throwOnRequestTimeout: true`, this test starts failing: turn `it.fails` into `it`.
-  it('abandons an answer slower than requestTimeout (1.5 s) and retries it', async () => {
+  it('abandons an answer slower than requestTimeout (1 s) and retries it', async () => {
     // Prepare
     fake.setSecret('slow-answer', 'slow-answer-value');
     fake.setDelay(2_300);

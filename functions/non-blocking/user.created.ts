@@ -6,9 +6,9 @@
 import { defineNonBlockingHandler } from '../../shared';
 
 export default defineNonBlockingHandler('user.created', (event, { logger }) => {
-  // Ids only: e-mail addresses and other personal data stay out of logs.
+  // No personal data (e-mail, names, user id): the line already carries the event id and type.
+  // The core's own line adds the user id when LOG_PERSONAL_DATA=true.
   logger.info('new user', {
-    user_id: event.payload.user.id,
     identity_types: event.payload.identities.map((identity) => identity.type),
     triggered_by: event.context.triggered_by,
   });

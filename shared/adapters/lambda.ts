@@ -1,13 +1,14 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createWebhookApp, type WebhookApp } from '../core/app';
 import { assembleHandlers, type LoadedHandlerModule } from '../core/assemble';
-import { ConfigError, ENV, readConfig } from '../core/config';
-import { createJsonLogger, type Logger } from '../core/logger';
+import { ConfigError, ENV, readConfig, type RuntimeConfig } from '../core/config';
+import { createJsonLogger, describeError, type Logger } from '../core/logger';
 import type { NonBlockingQueue } from '../core/queued';
 import { withTimeout } from '../core/run-handler';
 import { SecretStore, type SecretSource } from '../core/secret';
 import { secretsManagerSource } from '../core/secrets-manager';
-import { lambdaRequestBody } from './lambda-body';
+import type { AdminApiFactory } from '../admin-api/types';
+import { readLambdaEvent } from './lambda-event';
 
 export interface LambdaHandlerOptions {
   /** The handler files this function serves (the generated entry lists them). */
@@ -22,9 +23,19 @@ export interface LambdaHandlerOptions {
   readonly secretSource?: SecretSource;
   /** With `serve: 'non-blocking'`: queue verified events instead of running handlers (see `lambda-receiver.ts`). */
   readonly nonBlockingQueue?: NonBlockingQueue;
+  /**
+   * Makes `context.adminApi` from the environment and the configuration; the generated entries of
+   * functions that run handlers pass `adminApiFromEnvironment` (`admin-api.ts`). Passed in rather
+   * than imported, so the receiver's bundle carries no Admin API code.
+   */
+  readonly adminApi?: (env: Readonly<Record<string, string | undefined>>, config: RuntimeConfig) => AdminApiFactory;
 }
 
-export type LambdaHandler = ((event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>) & {
+/**
+ * Takes any invocation event: an HTTP API payload 2.0 event (what the stack sets up), a payload
+ * 1.0 event (served the same way), or anything else (answered 400 with a log line). Never throws.
+ */
+export type LambdaHandler = ((event: APIGatewayProxyEventV2 | unknown) => Promise<APIGatewayProxyStructuredResultV2>) & {
   /**
    * Settles once the secret fetch started at init has settled, or after `BLOCKING_DEADLINE_MS`,
    * whichever comes first; never rejects (a failed fetch shows on the first request, as a 503).
@@ -33,8 +44,23 @@ export type LambdaHandler = ((event: APIGatewayProxyEventV2) => Promise<APIGatew
   readonly ready: Promise<void>;
 };
 
+const JSON_HEADERS = { 'content-type': 'application/json' };
+const NOT_AN_HTTP_EVENT = {
+  statusCode: 400,
+  headers: JSON_HEADERS,
+  body: JSON.stringify({ error: 'not an API Gateway HTTP request' }),
+  isBase64Encoded: false,
+} as const;
+const INTERNAL_ERROR = {
+  statusCode: 500,
+  headers: JSON_HEADERS,
+  body: JSON.stringify({ error: 'internal error' }),
+  isBase64Encoded: false,
+} as const;
+
 /**
- * Adapts the webhook processor to API Gateway HTTP API (payload format 2.0).
+ * Adapts the webhook processor to API Gateway HTTP API (payload format 2.0; 1.0 is served too, and
+ * any other event gets a 400: see `lambda-event.ts`).
  *
  * Runs at init: reads the configuration, checks the handlers, and starts fetching the secret.
  * The generated entry then awaits `handler.ready`, so the fetch completes during init: the first
@@ -79,16 +105,33 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandle
     config,
     logger,
     ...(options.nonBlockingQueue ? { nonBlockingQueue: options.nonBlockingQueue } : {}),
+    ...(options.adminApi ? { adminApi: options.adminApi(env, config) } : {}),
   });
 
-  const handle = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-    const response = await app.handle({
-      method: event.requestContext.http.method,
-      path: event.rawPath,
-      headers: event.headers ?? {},
-      body: lambdaRequestBody(event),
-    });
-    return { statusCode: response.status, headers: { ...response.headers }, body: response.body, isBase64Encoded: false };
+  const handle = async (event: unknown): Promise<APIGatewayProxyStructuredResultV2> => {
+    try {
+      const reading = readLambdaEvent(event, Date.now());
+      if (!reading.ok) {
+        logger.warn(`the invocation is not an API Gateway HTTP request (${reading.problem}); answered 400`, {
+          status: 400,
+          outcome: 'rejected',
+          reason: 'invalid_lambda_event',
+          event_shape: reading.shape,
+        });
+        return { ...NOT_AN_HTTP_EVENT, headers: { ...NOT_AN_HTTP_EVENT.headers } };
+      }
+      const response = await app.handle(reading.request);
+      return { statusCode: response.status, headers: { ...response.headers }, body: response.body, isBase64Encoded: false };
+    } catch (error) {
+      // The core never throws; this is the last guard, so that Lambda never reports an invocation error.
+      logger.error('unexpected error in the Lambda adapter', {
+        status: 500,
+        outcome: 'internal_error',
+        reason: 'internal_error',
+        ...describeError(error),
+      });
+      return { ...INTERNAL_ERROR, headers: { ...INTERNAL_ERROR.headers } };
+    }
   };
   return Object.assign(handle, { ready });
 }

@@ -12,14 +12,28 @@ export interface NodeListenerOptions {
    * reset the connection, and the client may then never see the 413. Default 2 s.
    */
   readonly lingerMs?: number;
+  /**
+   * Time from the end of the headers to the end of the body; a slower body is answered 408 and
+   * logged (`body_timeout`). Default 10 s.
+   */
+  readonly bodyTimeoutMs?: number;
 }
 
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-type BodyResult = { readonly kind: 'complete'; readonly body: Buffer } | { readonly kind: 'too_large' } | { readonly kind: 'aborted' };
+type BodyResult =
+  | { readonly kind: 'complete'; readonly body: Buffer }
+  | { readonly kind: 'too_large' }
+  | { readonly kind: 'aborted' }
+  | { readonly kind: 'timeout'; readonly receivedBytes: number };
 
 const EMPTY = new Uint8Array(0);
 const INTERNAL_ERROR = JSON.stringify({ error: 'internal error' });
+const REQUEST_TIMEOUT: WebhookResponse = {
+  status: 408,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ error: 'request timeout' }),
+};
 
 /**
  * Adapts the webhook processor to `node:http`, for the local development server.
@@ -37,16 +51,32 @@ const INTERNAL_ERROR = JSON.stringify({ error: 'internal error' });
 export function createNodeListener(app: WebhookApp, options: NodeListenerOptions): NodeListener {
   const { maxBodyBytes, logger } = options;
   const lingerMs = options.lingerMs ?? 2_000;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? 10_000;
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // The headers are in: the request has arrived, and the blocking deadline counts from here.
+    const receivedAt = Date.now();
     const method = req.method ?? '';
     const path = pathOf(req.url);
     const declared = Number(req.headers['content-length']);
     const body: BodyResult =
-      Number.isFinite(declared) && declared > maxBodyBytes ? startDiscarding(req) : await readBody(req, maxBodyBytes);
+      Number.isFinite(declared) && declared > maxBodyBytes ? startDiscarding(req) : await readBody(req, maxBodyBytes, bodyTimeoutMs);
 
     if (body.kind === 'aborted') {
       logger.warn('client closed the connection before sending the whole body', { reason: 'client_aborted', method, path });
+      return;
+    }
+    if (body.kind === 'timeout') {
+      logger.warn(`the request body did not arrive within ${bodyTimeoutMs} ms of its headers; answered 408`, {
+        method,
+        path,
+        status: 408,
+        outcome: 'rejected',
+        reason: 'body_timeout',
+        received_bytes: body.receivedBytes,
+        latency_ms: Date.now() - receivedAt,
+      });
+      answerAndLinger(req, res, REQUEST_TIMEOUT, lingerMs);
       return;
     }
     const tooLarge = body.kind === 'too_large';
@@ -56,6 +86,7 @@ export function createNodeListener(app: WebhookApp, options: NodeListenerOptions
       headers: req.headersDistinct,
       body: tooLarge ? EMPTY : body.body,
       bodyTooLarge: tooLarge,
+      receivedAt,
     });
     if (tooLarge) answerAndLinger(req, res, response, lingerMs);
     else answer(res, response);
@@ -95,8 +126,8 @@ function pathOf(url: string | undefined): string {
   }
 }
 
-/** Buffers the body until it ends, or stops buffering as soon as it passes `limit`. */
-function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
+/** Buffers the body until it ends, or stops buffering as soon as it passes `limit` or `timeoutMs` passes. */
+function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<BodyResult> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -104,9 +135,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
     const settle = (result: BodyResult): void => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       chunks.length = 0;
       resolve(result);
     };
+    const timer = setTimeout(() => settle({ kind: 'timeout', receivedBytes: size }), timeoutMs);
     req.on('data', (chunk: Buffer) => {
       // Once settled the listener stays, so the rest of a refused body keeps draining.
       if (settled) return;
@@ -117,6 +150,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
     req.on('end', () => {
       if (!settled) resolve({ kind: 'complete', body: Buffer.concat(chunks, size) });
       settled = true;
+      clearTimeout(timer);
     });
     req.on('close', () => settle(req.complete ? { kind: 'complete', body: Buffer.concat(chunks, size) } : { kind: 'aborted' }));
   });

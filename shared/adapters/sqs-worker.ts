@@ -8,6 +8,7 @@ import { createQueuedEventProcessor, type HandledEvents, type QueuedResult } fro
 import { claimsFromEnv } from '../idempotency/from-env';
 import { readQueueUrl, readRetryWindowMinutes } from '../queue/config';
 import { retrySchedule } from '../queue/retry';
+import { adminApiFromEnvironment } from './admin-api';
 import { createSqsClient } from '../queue/sqs';
 
 export interface SqsWorkerOptions {
@@ -68,6 +69,7 @@ export function createSqsWorkerHandler(options: SqsWorkerOptions): SqsWorkerHand
     config,
     logger,
     claims,
+    adminApi: adminApiFromEnvironment(env, config),
     ...(options.handled ? { handled: options.handled } : {}),
   });
   let client = options.client;

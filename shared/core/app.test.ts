@@ -573,7 +573,7 @@ describe('createWebhookApp: blocking handlers', () => {
       level: 'error',
       reason: 'handler_threw',
       outcome: 'error_policy_deny',
-      error_message: 'CRM down: jane.doe@example.com',
+      error_message: 'CRM down: [redacted]', // no personal data in logs without LOG_PERSONAL_DATA
     });
   });
 
@@ -902,7 +902,7 @@ describe('createWebhookApp: non-blocking handlers', () => {
       level: 'error',
       reason: 'handler_threw',
       outcome: 'handler_failed',
-      error_message: 'CRM rejected jane.doe@example.com',
+      error_message: 'CRM rejected [redacted]', // no personal data in logs without LOG_PERSONAL_DATA
     });
   });
 

@@ -1,3 +1,5 @@
+import type { AdminApiFactory } from '../admin-api/types';
+import { answerOverLimit } from './answer-limit';
 import { bodyText, isLongerThan, wellFormed, type RawBody } from './body';
 import { BLOCKING_PATH_PREFIX, NON_BLOCKING_PATH, SIGNATURE_HEADER, isBlockingEventType, isNonBlockingEventType } from './constants';
 import type { BlockingEventType } from './constants';
@@ -10,6 +12,8 @@ import { ReplayGuard, checkFreshness } from './freshness';
 import { describeError, type LogFields, type Logger } from './logger';
 import type { NonBlockingQueue } from './queued';
 import { checkBlockingResponse } from './responses';
+import { AnsweredLate } from './late-answer';
+import { createRedactor } from './redact';
 import { DeadlineExceeded, runHandler, runNonBlockingHandler, withTimeout, type NonBlockingRun, type Settled } from './run-handler';
 import type { SecretStore } from './secret';
 import { checkSignatureFormat, readHeader, signatureMatches, type HeaderBag } from './verify';
@@ -27,6 +31,11 @@ export interface WebhookRequest {
   readonly body: RawBody;
   /** Set by an adapter that stopped reading a body over the limit; `body` is then ignored. */
   readonly bodyTooLarge?: boolean;
+  /**
+   * When the request arrived, on the app's clock (epoch ms): the blocking deadline counts from
+   * here, so time spent receiving a slow body counts against it. Default: when `handle` is called.
+   */
+  readonly receivedAt?: number;
 }
 
 export interface WebhookResponse {
@@ -57,6 +66,8 @@ export interface WebhookAppOptions {
    * queue's consumer runs the handlers (see `queued.ts`).
    */
   readonly nonBlockingQueue?: NonBlockingQueue;
+  /** Makes each handler's `context.adminApi` (see `shared/admin-api`). */
+  readonly adminApi?: AdminApiFactory;
 }
 
 export interface WebhookApp {
@@ -122,7 +133,7 @@ interface Outcome {
  * ```
  */
 export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
-  const { handlers, secrets, config, logger, nonBlockingQueue: queue } = options;
+  const { handlers, secrets, config, logger, nonBlockingQueue: queue, adminApi } = options;
   const now = options.now ?? Date.now;
   const queuedTypes: ReadonlySet<string> = new Set(queue?.eventTypes ?? handlers.nonBlocking?.keys() ?? []);
 
@@ -293,7 +304,13 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
   }
 
   function runBlocking(handler: BlockingHandler, event: EventEnvelope, deadline: number, log: LogFields): Outcome | Promise<Outcome> {
-    const run = runHandler((context) => handler.handle(event as never, context), deadline, log, { logger, now });
+    const run = runHandler((context) => handler.handle(event as never, context), deadline, log, {
+      logger,
+      now,
+      event,
+      logPersonalData: config.logPersonalData,
+      adminApi,
+    });
     return run instanceof Promise ? run.then((settled) => blockingAnswer(handler, event, settled)) : blockingAnswer(handler, event, run);
   }
 
@@ -304,8 +321,15 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
       const serialised = serialise(settled.value);
       // The everyday answer, valid for every blocking event: no need to parse it back and check it.
       if (serialised === PLAIN_ALLOW_BODY) return ANSWERED_PLAIN_ALLOW;
+      const tooLarge = serialised === undefined ? undefined : answerOverLimit(serialised, config.maxAnswerBytes);
       if (serialised === undefined) {
         failure = { reason: 'invalid_response', message: 'handler returned nothing, or a value that is not JSON' };
+      } else if (tooLarge !== undefined) {
+        failure = {
+          reason: 'answer_too_large',
+          message: `handler's answer is ${tooLarge} bytes, over MAX_ANSWER_BYTES (${config.maxAnswerBytes})`,
+          fields: { answer_bytes: tooLarge },
+        };
       } else {
         // Checked as sent: what JSON.stringify made of the value is what Authgear receives.
         const sent: unknown = JSON.parse(serialised);
@@ -326,11 +350,7 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
         };
       }
     } else {
-      const { error } = settled;
-      failure =
-        error instanceof DeadlineExceeded
-          ? { reason: 'deadline_exceeded', message: `handler did not answer within BLOCKING_DEADLINE_MS (${config.blockingDeadlineMs} ms)` }
-          : { reason: 'handler_threw', message: 'handler threw', fields: describeError(error) };
+      failure = blockingFailure(settled.error, event);
     }
     const body = handler.onError === 'allow' ? ALLOW : handler.errorResponse;
     return {
@@ -342,8 +362,38 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
     };
   }
 
+  /** Why a blocking handler's run failed, for the log line. */
+  function blockingFailure(error: unknown, event: EventEnvelope): { reason: string; message: string; fields?: LogFields } {
+    const limit = `BLOCKING_DEADLINE_MS (${config.blockingDeadlineMs} ms)`;
+    if (error instanceof AnsweredLate) {
+      return {
+        reason: 'answered_late',
+        message: `handler answered after ${error.handlerMs} ms, ${error.lateByMs} ms past ${limit}: synchronous work cannot be interrupted, and Authgear stops waiting at 5 s`,
+        fields: { late_by_ms: error.lateByMs },
+      };
+    }
+    if (error instanceof DeadlineExceeded) {
+      return error.beforeStart
+        ? { reason: 'deadline_exceeded', message: `${limit} passed before the handler could start (the request took that long to arrive)` }
+        : { reason: 'deadline_exceeded', message: `handler did not answer within ${limit}` };
+    }
+    return {
+      reason: 'handler_threw',
+      message: 'handler threw',
+      fields: createRedactor(event, { personalData: config.logPersonalData }).error(error),
+    };
+  }
+
   function runNonBlocking(handler: NonBlockingHandler, event: EventEnvelope, deadline: number, log: LogFields): Outcome | Promise<Outcome> {
-    const run = runNonBlockingHandler(handler, event, { deadline, deadlineMs: config.nonBlockingDeadlineMs, log, logger, now });
+    const run = runNonBlockingHandler(handler, event, {
+      deadline,
+      deadlineMs: config.nonBlockingDeadlineMs,
+      log,
+      logger,
+      now,
+      logPersonalData: config.logPersonalData,
+      adminApi,
+    });
     return run instanceof Promise ? run.then(nonBlockingAnswer) : nonBlockingAnswer(run);
   }
 
@@ -362,7 +412,9 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
   return {
     routes,
     async handle(request) {
-      const started = now();
+      const arrived = now();
+      // An adapter's arrival time, unless it is not a time on this clock at all.
+      const started = request.receivedAt !== undefined && request.receivedAt <= arrived ? request.receivedAt : arrived;
       // Method and path carry no personal data and tell the operator which URL was hit.
       const log: LogFields = { method: request.method, path: request.path };
       let result: Outcome | Promise<Outcome>;

@@ -1,3 +1,4 @@
+import { MAX_ANSWER_BYTES_CEILING, MAX_ANSWER_BYTES_FLOOR } from './answer-limit';
 import { DEFAULTS } from './constants';
 import { isLogLevel, type LogLevel } from './logger';
 
@@ -9,6 +10,8 @@ export interface RuntimeConfig {
   readonly nonBlockingDeadlineMs: number;
   /** Larger bodies get 413 before any work is done. */
   readonly maxBodyBytes: number;
+  /** A blocking answer whose JSON is larger is answered by the error policy (see `answer-limit.ts`). */
+  readonly maxAnswerBytes: number;
   /** Refuse signed events whose `context.timestamp` is older than this; 0 turns the check off. */
   readonly maxEventAgeSeconds: number;
   /** Refuse signed events stamped further in the future than this. */
@@ -29,6 +32,7 @@ export const ENV = {
   blockingDeadlineMs: 'BLOCKING_DEADLINE_MS',
   nonBlockingDeadlineMs: 'NON_BLOCKING_DEADLINE_MS',
   maxBodyBytes: 'MAX_BODY_BYTES',
+  maxAnswerBytes: 'MAX_ANSWER_BYTES',
   maxEventAgeSeconds: 'MAX_EVENT_AGE_SECONDS',
   maxClockSkewSeconds: 'MAX_CLOCK_SKEW_SECONDS',
   rejectRepeatedBlockingEvents: 'REJECT_REPEATED_BLOCKING_EVENTS',
@@ -62,6 +66,7 @@ export function readConfig(env: Env = process.env): RuntimeConfig {
     blockingDeadlineMs: positiveInt(env, ENV.blockingDeadlineMs, DEFAULTS.blockingDeadlineMs, 1, 29_000),
     nonBlockingDeadlineMs: positiveInt(env, ENV.nonBlockingDeadlineMs, DEFAULTS.nonBlockingDeadlineMs, 1, 60_000),
     maxBodyBytes: positiveInt(env, ENV.maxBodyBytes, DEFAULTS.maxBodyBytes, 1, 10 * 1024 * 1024),
+    maxAnswerBytes: positiveInt(env, ENV.maxAnswerBytes, DEFAULTS.maxAnswerBytes, MAX_ANSWER_BYTES_FLOOR, MAX_ANSWER_BYTES_CEILING),
     maxEventAgeSeconds: positiveInt(env, ENV.maxEventAgeSeconds, DEFAULTS.maxEventAgeSeconds, 0, 86_400),
     maxClockSkewSeconds: positiveInt(env, ENV.maxClockSkewSeconds, DEFAULTS.maxClockSkewSeconds, 0, 3_600),
     rejectRepeatedBlockingEvents: bool(env, ENV.rejectRepeatedBlockingEvents),
@@ -72,7 +77,16 @@ export function readConfig(env: Env = process.env): RuntimeConfig {
   };
 }
 
-function positiveInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+/**
+ * Reads an integer variable from `min` to `max`, `fallback` when unset or blank.
+ *
+ * @throws ConfigError naming the variable and the range.
+ * @example
+ * ```ts
+ * positiveInt({ PORT: '8080' }, 'PORT', 3000, 0, 65_535); // 8080
+ * ```
+ */
+export function positiveInt(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;

@@ -90,6 +90,8 @@ export const DEFAULTS = {
   /** Authgear waits 60 s for a non-blocking answer; API Gateway cuts integrations off at 30 s. */
   nonBlockingDeadlineMs: 25_000,
   maxBodyBytes: 1024 * 1024,
+  /** A blocking answer larger than this is answered by the error policy; Authgear needs a few KiB at most. */
+  maxAnswerBytes: 64 * 1024,
   /** Signed events older than this are refused as replays; Authgear sends within seconds. */
   maxEventAgeSeconds: 300,
   /** How far Authgear's clock may run ahead of ours. */

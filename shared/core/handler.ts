@@ -1,3 +1,4 @@
+import type { AdminApi } from '../admin-api/types';
 import type { BlockingEventType, NonBlockingEventType } from './constants';
 import { isBlockingEventType, isNonBlockingEventType } from './constants';
 import type { BlockingEventMap, NonBlockingEventMap } from './events';
@@ -25,6 +26,12 @@ export interface HandlerContext {
   readonly signal: AbortSignal;
   /** Epoch milliseconds by which a blocking answer must be ready, or a non-blocking attempt done. */
   readonly deadline: number;
+  /**
+   * Authgear's Admin API, bounded by `deadline` and `signal` (docs/admin-api.md). Made on first
+   * read, and not enumerable, so spreading or logging the context never touches it. Without the
+   * Admin API settings, reading it throws an error that says what to set.
+   */
+  readonly adminApi: AdminApi;
 }
 
 export interface BlockingHandler<T extends BlockingEventType = BlockingEventType> {

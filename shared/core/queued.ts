@@ -5,6 +5,7 @@
  * {@link createQueuedEventProcessor}, with the same handlers, deadline and log fields as the
  * HTTP path.
  */
+import type { AdminApiFactory } from '../admin-api/types';
 import type { RawBody } from './body';
 import { type ClaimedRun, type EventClaims, MemoryEventClaims } from './claims';
 import type { RuntimeConfig } from './config';
@@ -122,6 +123,8 @@ export interface QueuedEventProcessorOptions {
    * id before its handler runs. Default: a {@link MemoryEventClaims} (this process only).
    */
   readonly claims?: EventClaims;
+  /** Makes each handler's `context.adminApi` (see `shared/admin-api`). */
+  readonly adminApi?: AdminApiFactory;
 }
 
 /** Processes one queued message body (the raw event JSON). Never throws. */
@@ -227,6 +230,8 @@ export function createQueuedEventProcessor(options: QueuedEventProcessorOptions)
             log,
             logger,
             now,
+            adminApi: options.adminApi,
+            logPersonalData: config.logPersonalData,
           }),
         { claimMs: delivery.claimMs ?? config.nonBlockingDeadlineMs + DEFAULT_CLAIM_MARGIN_MS },
       );

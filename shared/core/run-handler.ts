@@ -2,13 +2,23 @@
  * Running a handler under a deadline, shared by the HTTP path (`app.ts`) and the queue path
  * (`queued.ts`), so a handler behaves the same whether its event arrived by HTTP or from a queue.
  */
+import type { AdminApi, AdminApiFactory } from '../admin-api/types';
+import { AdminApiConfigError } from '../admin-api/errors';
 import type { EventEnvelope } from './events';
 import type { HandlerContext, NonBlockingHandler } from './handler';
-import { describeError, type LogFields, type Logger } from './logger';
+import { AnsweredLate, lateAnswer } from './late-answer';
+import type { LogFields, Logger } from './logger';
+import { createRedactor, redactingLogger } from './redact';
 
-/** A handler did not settle by its deadline. */
+/** A handler did not settle by its deadline (or the deadline had passed before it could start). */
 export class DeadlineExceeded extends Error {
   override readonly name = 'DeadlineExceeded';
+  constructor(
+    /** True when the deadline passed before the handler was called, e.g. a body that arrived slowly. */
+    readonly beforeStart = false,
+  ) {
+    super(beforeStart ? 'the deadline passed before the handler started' : 'the handler did not settle by its deadline');
+  }
 }
 
 /**
@@ -54,9 +64,18 @@ export function scopedLogger(logger: Logger, fields: LogFields): Logger {
 export interface RunOptions {
   readonly logger: Logger;
   readonly now: () => number;
+  /** Makes `context.adminApi`; without it, reading `context.adminApi` throws. */
+  readonly adminApi?: AdminApiFactory | undefined;
+  /** The event being handled: its personal values are redacted from what the handler logs (see `redact.ts`). */
+  readonly event?: unknown;
+  /** `LOG_PERSONAL_DATA`: when true the handler's log lines are passed on unredacted. */
+  readonly logPersonalData?: boolean;
 }
 
-/** How a handler ended: its value, or what it threw or rejected with ({@link DeadlineExceeded} when it missed its deadline). */
+/**
+ * How a handler ended: its value, or what it threw or rejected with ({@link DeadlineExceeded} when
+ * it missed its deadline, {@link AnsweredLate} when it settled after it).
+ */
 export type Settled<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: unknown };
 
 /**
@@ -65,7 +84,9 @@ export type Settled<R> = { readonly ok: true; readonly value: R } | { readonly o
  *
  * A handler that answers synchronously (returns a value that is not a promise, or throws) has
  * answered already, so its outcome comes back at once, without a timer or a promise. Only a
- * promise (any thenable) is raced against the deadline.
+ * promise (any thenable) is raced against the deadline. A value that comes after the deadline,
+ * synchronously or not, is refused as {@link AnsweredLate}: CPU-bound work cannot be interrupted,
+ * so the time is checked again when the handler settles.
  *
  * The context's `logger` and `signal` are made on first read: most handlers use neither, and an
  * `AbortController` whose signal is read and then aborted costs more than verifying a 4 KiB body.
@@ -85,10 +106,9 @@ export function runHandler<R>(
   options: RunOptions,
 ): Settled<R> | Promise<Settled<R>> {
   const run = new HandlerRun(options, log);
-  const remaining = deadline - run.started;
-  if (remaining <= 0) {
+  if (deadline - run.started <= 0) {
     run.end();
-    return { ok: false, error: new DeadlineExceeded() };
+    return { ok: false, error: new DeadlineExceeded(true) };
   }
   let result: R | PromiseLike<R>;
   try {
@@ -96,20 +116,21 @@ export function runHandler<R>(
     // `then` is read inside the try: a getter that throws is the handler failing, as it would be
     // if the value went through a promise.
     if (!isThenable(result)) {
-      run.end();
-      return { ok: true, value: result };
+      const late = lateAnswer(run.end(), deadline, run.started);
+      return late ? { ok: false, error: late } : { ok: true, value: result };
     }
   } catch (error) {
     run.end();
     return { ok: false, error };
   }
-  return withTimeout(Promise.resolve(result), remaining, () => {
+  // Measured after the call: its synchronous part may have used up some or all of the time.
+  return withTimeout(Promise.resolve(result), deadline - options.now(), () => {
     run.end(new DeadlineExceeded());
     return new DeadlineExceeded();
   }).then(
     (value): Settled<R> => {
-      run.end();
-      return { ok: true, value };
+      const late = lateAnswer(run.end(), deadline, run.started);
+      return late ? { ok: false, error: late } : { ok: true, value };
     },
     (error: unknown): Settled<R> => {
       run.end();
@@ -126,7 +147,10 @@ class HandlerRun {
   #logger: Logger | undefined;
   #controller: AbortController | undefined;
   #ended = false;
+  #endedAt = 0;
   #abortReason: unknown;
+  #adminApi: AdminApi | undefined;
+  #deadline = 0;
 
   constructor(options: RunOptions, log: LogFields) {
     this.#options = options;
@@ -141,11 +165,24 @@ class HandlerRun {
     // a literal, which V8 builds on a slow path.
     const context: ContextWithRun & { deadline?: number } = Object.defineProperties({ [RUN]: this }, CONTEXT_GETTERS);
     context.deadline = deadline;
+    this.#deadline = deadline;
     return context as unknown as HandlerContext;
   }
 
+  adminApi(): AdminApi {
+    if (!this.#adminApi) {
+      const factory = this.#options.adminApi ?? NO_ADMIN_API;
+      this.#adminApi = factory({ deadline: this.#deadline, signal: this.signal(), logger: this.logger() });
+    }
+    return this.#adminApi;
+  }
+
   logger(): Logger {
-    this.#logger ??= scopedLogger(this.#options.logger, this.#log);
+    if (!this.#logger) {
+      const { logger, event, logPersonalData } = this.#options;
+      const safe = logPersonalData ? logger : redactingLogger(logger, createRedactor(event, { personalData: false }));
+      this.#logger = scopedLogger(safe, this.#log);
+    }
     return this.#logger;
   }
 
@@ -157,14 +194,19 @@ class HandlerRun {
     return this.#controller.signal;
   }
 
-  /** Records the handler's time and aborts its signal, if it was read; only the first call counts. */
-  end(abortReason?: unknown): void {
-    if (this.#ended) return;
+  /**
+   * Records the handler's time and aborts its signal, if it was read; only the first call counts.
+   * Returns the time it ended.
+   */
+  end(abortReason?: unknown): number {
+    if (this.#ended) return this.#endedAt;
     this.#ended = true;
     this.#abortReason = abortReason;
-    this.#log.handler_ms = this.#options.now() - this.started;
+    this.#endedAt = this.#options.now();
+    this.#log.handler_ms = this.#endedAt - this.started;
     // Without a reason the signal gets the default AbortError, as `controller.abort()` gives.
     this.#controller?.abort(abortReason);
+    return this.#endedAt;
   }
 }
 
@@ -185,6 +227,18 @@ const CONTEXT_GETTERS: PropertyDescriptorMap = {
     enumerable: true,
     configurable: true,
   },
+  // Not enumerable: `{ ...context }` or logging the context must not throw where it is not configured.
+  adminApi: {
+    get(this: ContextWithRun) {
+      return this[RUN].adminApi();
+    },
+    enumerable: false,
+    configurable: true,
+  },
+};
+
+const NO_ADMIN_API: AdminApiFactory = () => {
+  throw new AdminApiConfigError('the Authgear Admin API is not available here: this process was started without an Admin API factory');
 };
 
 /** How a non-blocking handler ended; `fields` say why it failed, for the log line. */
@@ -204,19 +258,27 @@ export type NonBlockingRun = { readonly ok: true } | { readonly ok: false; reado
 export function runNonBlockingHandler(
   handler: NonBlockingHandler,
   event: EventEnvelope,
-  options: RunOptions & { readonly deadline: number; readonly deadlineMs: number; readonly log: LogFields },
+  options: Omit<RunOptions, 'event'> & { readonly deadline: number; readonly deadlineMs: number; readonly log: LogFields },
 ): NonBlockingRun | Promise<NonBlockingRun> {
-  const run = runHandler((context) => handler.handle(event as never, context), options.deadline, options.log, options);
+  const run = runHandler((context) => handler.handle(event as never, context), options.deadline, options.log, { ...options, event });
   const describe = (settled: Settled<void>): NonBlockingRun => {
     if (settled.ok) return NON_BLOCKING_OK;
     const { error } = settled;
+    if (error instanceof AnsweredLate) {
+      // The work is done: retrying it would do it twice. Said in a line of its own.
+      options.logger.warn(
+        `non-blocking handler finished ${error.lateByMs} ms after NON_BLOCKING_DEADLINE_MS (${options.deadlineMs} ms); counted as handled`,
+        { event_id: options.log.event_id, event_type: options.log.event_type, reason: 'finished_late', handler_ms: error.handlerMs },
+      );
+      return NON_BLOCKING_OK;
+    }
     const fields =
       error instanceof DeadlineExceeded
         ? {
             reason: 'deadline_exceeded',
             error_message: `handler did not finish within NON_BLOCKING_DEADLINE_MS (${options.deadlineMs} ms)`,
           }
-        : { reason: 'handler_threw', ...describeError(error) };
+        : { reason: 'handler_threw', ...createRedactor(event, { personalData: options.logPersonalData === true }).error(error) };
     return { ok: false, fields };
   };
   return run instanceof Promise ? run.then(describe) : describe(run);

@@ -1,5 +1,6 @@
 import { SecretUnavailableError } from './errors';
 import { describeError, type Logger } from './logger';
+import { MAX_SECRET_CANDIDATES, type SecretWarning, unquote, weakSecretWarnings } from './secret-hygiene';
 
 /** Where the stored secret value comes from (Secrets Manager in AWS, an environment variable locally). */
 export interface SecretSource {
@@ -12,14 +13,15 @@ export interface SecretSource {
 export interface ParsedSecret {
   /** Candidate secrets, newest first as stored. */
   readonly secrets: readonly string[];
-  /** Human-readable problems that did not prevent use, e.g. surrounding whitespace. */
-  readonly warnings: readonly string[];
+  /** Problems that did not prevent use, e.g. surrounding whitespace or quotes, or a short secret. */
+  readonly warnings: readonly SecretWarning[];
 }
 
 /**
  * Interprets a stored secret value: the plain string the Authgear portal shows, or a JSON
- * array of such strings so an old and a new secret can overlap during a rotation.
- * Surrounding whitespace is a common copy-paste mistake; it is removed and reported.
+ * array of at most 10 such strings so an old and a new secret can overlap during a rotation.
+ * Surrounding whitespace and quotes are common copy-paste mistakes (no Authgear secret has
+ * either); they are removed and reported. A secret shorter than 16 characters is reported.
  *
  * @throws Error with a message that says how to fix the stored value.
  * @example
@@ -29,12 +31,14 @@ export interface ParsedSecret {
  * ```
  */
 export function parseSecretValue(raw: string): ParsedSecret {
-  const warnings: string[] = [];
+  const warnings: SecretWarning[] = [];
   const trimmed = raw.trim();
   if (trimmed !== raw) {
-    warnings.push(
-      'the stored webhook secret has leading or trailing whitespace; it was ignored, but store the exact string from the Authgear portal',
-    );
+    warnings.push({
+      reason: 'secret_whitespace',
+      message:
+        'the stored webhook secret has leading or trailing whitespace; it was ignored, but store the exact string from the Authgear portal',
+    });
   }
   if (trimmed === '')
     throw new Error('the stored webhook secret is empty; store the secret shown in the Authgear portal (Advanced → Hooks)');
@@ -43,7 +47,14 @@ export function parseSecretValue(raw: string): ParsedSecret {
       'the stored webhook secret is a JSON object; store the plain secret string (the "Plaintext" tab in the AWS console), or a JSON array of strings',
     );
   }
-  if (!trimmed.startsWith('[')) return { secrets: [trimmed], warnings };
+  if (!trimmed.startsWith('[')) {
+    const single = clean(trimmed, warnings);
+    if (single === '')
+      throw new Error(
+        'the stored webhook secret is an empty quoted string; store the secret shown in the Authgear portal (Advanced → Hooks)',
+      );
+    return { secrets: [single], warnings: [...warnings, ...weakSecretWarnings([single])] };
+  }
 
   let list: unknown;
   try {
@@ -54,12 +65,39 @@ export function parseSecretValue(raw: string): ParsedSecret {
   if (!Array.isArray(list) || list.length === 0 || !list.every((item) => typeof item === 'string' && item.trim() !== '')) {
     throw new Error('the stored webhook secret must be a non-empty JSON array of non-empty strings');
   }
-  const secrets = list.map((item: string) => {
-    const clean = item.trim();
-    if (clean !== item) warnings.push('an entry of the stored webhook secret array has leading or trailing whitespace; it was ignored');
-    return clean;
-  });
-  return { secrets, warnings };
+  if (list.length > MAX_SECRET_CANDIDATES) {
+    throw new Error(
+      `the stored webhook secret lists ${list.length} secrets; at most ${MAX_SECRET_CANDIDATES} are accepted, since every unsigned or forged request is checked against each: keep the current secret and the one being retired`,
+    );
+  }
+  const secrets = [
+    ...new Set(
+      list.map((item: string) => {
+        const trimmedItem = item.trim();
+        if (trimmedItem !== item)
+          warnings.push({
+            reason: 'secret_whitespace',
+            message: 'an entry of the stored webhook secret array has leading or trailing whitespace; it was ignored',
+          });
+        return clean(trimmedItem, warnings);
+      }),
+    ),
+  ];
+  if (secrets.includes('')) throw new Error('the stored webhook secret array has an empty quoted string; remove it');
+  return { secrets, warnings: [...warnings, ...weakSecretWarnings(secrets)] };
+}
+
+/** The secret without surrounding quotes, with a warning when it had them. */
+function clean(value: string, warnings: SecretWarning[]): string {
+  const { value: unquoted, quoted } = unquote(value);
+  if (quoted) {
+    warnings.push({
+      reason: 'secret_quoted',
+      message:
+        'the stored webhook secret is wrapped in quotes; they were ignored (no Authgear secret has any), but store the bare string from the Authgear portal',
+    });
+  }
+  return unquoted;
 }
 
 export interface SecretStoreOptions {
@@ -177,7 +215,7 @@ export class SecretStore {
         const parsed = parseSecretValue(raw);
         const previous = this.#cached?.secrets;
         if (!previous || !sameList(previous, parsed.secrets)) {
-          for (const warning of parsed.warnings) logger.warn(warning, { reason: 'secret_whitespace', source: source.kind });
+          for (const warning of parsed.warnings) logger.warn(warning.message, { reason: warning.reason, source: source.kind });
         }
         const cached: Cached = { secrets: parsed.secrets, fetchedAt: this.#now() };
         this.#cached = cached;

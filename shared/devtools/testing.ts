@@ -18,6 +18,8 @@ import { createJsonLogger } from '../core/logger';
 import type { BlockingResponse, ResponseViolation } from '../core/responses';
 import { SecretStore, staticSecretSource } from '../core/secret';
 import { signBody } from '../core/verify';
+import type { AdminApiFactory } from '../admin-api/types';
+import type { FakeAdminApi } from './fake-admin-api';
 import { goJson } from './go-json';
 import { sampleEvent, type SampleOptions } from './samples';
 
@@ -31,6 +33,7 @@ export {
   type SampleUserOptions,
 } from './samples';
 export { goJson } from './go-json';
+export { fakeAdminApi, sampleAdminApiUser, type FakeAdminApi, type FakeAdminApiCall, type FakeAnswer } from './fake-admin-api';
 
 /** The secret {@link invokeHandler} signs with; any value works since it also verifies with it. */
 const KIT_SECRET = 'authgear-webhooks-test-kit-secret';
@@ -82,6 +85,11 @@ export interface InvokeOptions<Event> {
   readonly sample?: SampleOptions;
   /** Runtime settings, e.g. `{ blockingDeadlineMs: 50 }` to test the deadline quickly. */
   readonly config?: Partial<RuntimeConfig>;
+  /**
+   * What `context.adminApi` is: a {@link FakeAdminApi} (canned answers, a record of the calls) or
+   * any factory. Default: none, so a handler that reads `context.adminApi` fails as unconfigured.
+   */
+  readonly adminApi?: FakeAdminApi | AdminApiFactory;
 }
 
 /** Non-blocking answers: `{ received: true }`, or an error body with a 5xx. */
@@ -124,7 +132,8 @@ export async function invokeHandler(
   });
   const handlers: HandlerSet =
     handler.kind === 'blocking' ? { blocking: new Map([[handler.event, handler]]) } : { nonBlocking: new Map([[handler.event, handler]]) };
-  const app = createWebhookApp({ handlers, secrets, config, logger });
+  const adminApi = typeof options.adminApi === 'function' ? options.adminApi : options.adminApi?.factory;
+  const app = createWebhookApp({ handlers, secrets, config, logger, ...(adminApi ? { adminApi } : {}) });
 
   const { body, headers } = signedRequest(options.event ?? sampleEvent(handler.event, options.sample), KIT_SECRET);
   const path = handler.kind === 'blocking' ? blockingPath(handler.event) : NON_BLOCKING_PATH;

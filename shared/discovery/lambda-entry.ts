@@ -83,11 +83,13 @@ function entrySource(options: {
       return [
         header,
         `import { createLambdaHandler } from ${adapter('lambda.ts')};`,
+        `import { adminApiFromEnvironment } from ${adapter('admin-api.ts')};`,
         ...imports,
         '',
         'export const handler = createLambdaHandler({',
         `  serve: ${JSON.stringify(serve)},`,
         ...modules,
+        '  adminApi: adminApiFromEnvironment,',
         '});',
         ...awaitSecret,
         '',

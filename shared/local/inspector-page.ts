@@ -25,8 +25,12 @@ export interface DeliveryRecord {
   readonly rawHeaders: readonly (readonly [string, string])[];
   /** The headers as the core saw them, kept for replays. */
   readonly headers: HeaderBag;
-  /** The exact body bytes (empty when the body was refused as too large). */
+  /** The exact body bytes, or their first bytes when `bodyTruncated` (empty when refused as too large). */
   readonly body: Uint8Array;
+  /** The size of the whole body as received, in bytes. */
+  readonly bodySize: number;
+  /** Only the first bytes of the body were kept (see `inspector-limits.ts`). */
+  readonly bodyTruncated: boolean;
   readonly bodyTooLarge: boolean;
   readonly status: number;
   readonly responseHeaders: Readonly<Record<string, string>>;
@@ -165,12 +169,14 @@ export function renderDelivery(record: DeliveryRecord, redact: (text: string) =>
         ? 'sample from this page'
         : 'HTTP';
   const requestHead = [`${record.method} ${record.path}`, ...record.rawHeaders.map(([name, value]) => `${name}: ${value}`)].join('\n');
-  const bodyText = record.bodyTooLarge ? '(refused as too large; not kept)' : truncate(utf8.decode(record.body));
+  const bodyText = record.bodyTooLarge
+    ? '(refused as too large; not kept)'
+    : `${truncate(utf8.decode(record.body))}${record.bodyTruncated ? `\n… (truncated: the first ${record.body.byteLength} of ${record.bodySize} bytes were kept)` : ''}`;
   const responseHead = [
     `HTTP ${record.status}`,
     ...Object.entries(record.responseHeaders).map(([name, value]) => `${name}: ${value}`),
   ].join('\n');
-  const replayable = !record.bodyTooLarge && record.method === 'POST';
+  const replayable = !record.bodyTooLarge && !record.bodyTruncated && record.method === 'POST';
 
   const outcomeDetails: string[] = [];
   if (s.message) outcomeDetails.push(`<p>${e(s.message)}${s.reason ? ` <code>${e(s.reason)}</code>` : ''}</p>`);

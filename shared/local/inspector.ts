@@ -18,6 +18,7 @@ import { describeError, type LogFields, type Logger } from '../core/logger';
 import { signBody, type HeaderBag } from '../core/verify';
 import { goJson } from '../devtools/go-json';
 import { isSampleEventType, sampleBody } from '../devtools/samples';
+import { boundLine, DEFAULT_INSPECTOR_LIMITS, keepPrefix, truncateText, wasVerified, type InspectorLimits } from './inspector-limits';
 import {
   INSPECTOR_PATH,
   INSPECTOR_REQUEST_HEADER,
@@ -35,8 +36,8 @@ export interface InspectorOptions {
   readonly secrets: () => Promise<readonly string[]>;
   /** For the page's note on why exact replays of older events are refused. */
   readonly maxEventAgeSeconds: number;
-  /** Deliveries kept, oldest dropped first. Default 200. */
-  readonly maxDeliveries?: number;
+  /** What is kept, at most; see `inspector-limits.ts` for the defaults (500 deliveries, 64 KiB per body, 8 MiB in all). */
+  readonly limits?: Partial<InspectorLimits>;
   /** Where the inspector's own problems go. */
   readonly logger?: Logger;
 }
@@ -85,7 +86,10 @@ export function createInspector(options: InspectorOptions): Inspector {
   /** Version at which each delivery last changed. */
   const changedAt = new Map<number, number>();
   let nextId = 1;
-  const max = options.maxDeliveries ?? 200;
+  const limits: InspectorLimits = { ...DEFAULT_INSPECTOR_LIMITS, ...options.limits };
+  const max = limits.maxDeliveries;
+  /** Bytes of request and answer bodies over all kept deliveries. */
+  let keptBytes = 0;
   let inner: WebhookApp | undefined;
 
   function record(
@@ -96,6 +100,11 @@ export function createInspector(options: InspectorOptions): Inspector {
     latencyMs: number,
     lines: LogLine[],
   ): DeliveryRecord {
+    // A request that was not verified may be anyone's junk: keep only enough to recognise it.
+    const kept = request.bodyTooLarge
+      ? { bytes: new Uint8Array(0), size: 0, truncated: false }
+      : keepPrefix(request.body, wasVerified(lines) ? limits.maxBodyBytes : limits.unverifiedBodyBytes);
+    const responseBody = truncateText(result.body, limits.maxBodyBytes);
     const entry: DeliveryRecord = {
       id: nextId++,
       receivedAt,
@@ -104,22 +113,25 @@ export function createInspector(options: InspectorOptions): Inspector {
       path: request.path,
       rawHeaders: meta.rawHeaders ? pairs(meta.rawHeaders) : headerPairs(request.headers),
       headers: request.headers,
-      body: request.bodyTooLarge
-        ? new Uint8Array(0)
-        : Uint8Array.from(typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : request.body),
+      body: kept.bytes,
+      bodySize: kept.size,
+      bodyTruncated: kept.truncated,
       bodyTooLarge: request.bodyTooLarge === true,
       status: result.status,
       responseHeaders: result.headers,
-      responseBody: result.body,
+      responseBody,
       latencyMs,
       lines,
       linesAtAnswer: lines.length,
     };
     records.push(entry);
+    keptBytes += sizeOf(entry);
     changedAt.set(entry.id, ++version);
-    while (records.length > max) {
+    while (records.length > max || (keptBytes > limits.maxTotalBodyBytes && records.length > 1)) {
       const dropped = records.shift();
-      if (dropped) changedAt.delete(dropped.id);
+      if (!dropped) break;
+      keptBytes -= sizeOf(dropped);
+      changedAt.delete(dropped.id);
     }
     return entry;
   }
@@ -148,8 +160,10 @@ export function createInspector(options: InspectorOptions): Inspector {
   const wrapLogger = (logger: Logger): Logger => {
     const file = (level: string, msg: string, fields?: LogFields): void => {
       const current = scope.getStore();
-      if (current?.lines) {
-        current.lines.push({ level, msg, ...fields });
+      // Bounded: a handler that logs in a loop fills its delivery's share, but the core's line
+      // with the outcome is always kept.
+      if (current?.lines && (current.lines.length < limits.maxLinesPerDelivery || typeof fields?.outcome === 'string')) {
+        current.lines.push(boundLine({ level, msg, ...fields }, limits.maxLineBytes));
         current.touch?.();
       }
     };
@@ -216,6 +230,11 @@ export function createInspector(options: InspectorOptions): Inspector {
     const original = records.find((r) => r.id === input.id);
     if (!original) throw new InspectorError(404, `delivery #${String(input.id)} is no longer kept; only the last ${max} are`);
     if (original.bodyTooLarge) throw new InspectorError(400, `delivery #${original.id} was refused as too large, so its body was not kept`);
+    if (original.bodyTruncated)
+      throw new InspectorError(
+        400,
+        `only the first ${original.body.byteLength} of ${original.bodySize} bytes of delivery #${original.id} were kept`,
+      );
     const fresh = input.fresh === true;
     let body = original.body;
     let headers = original.headers;
@@ -317,6 +336,9 @@ export function createInspector(options: InspectorOptions): Inspector {
 
   return { wrapApp, wrapLogger, wrapListener, deliveries: () => records.slice() };
 }
+
+/** What a kept delivery costs in body bytes (request prefix and answer, as stored). */
+const sizeOf = (record: DeliveryRecord): number => record.body.byteLength + record.responseBody.length;
 
 class InspectorError extends Error {
   override readonly name = 'InspectorError';

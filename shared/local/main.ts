@@ -6,6 +6,7 @@ import { ConfigError, ENV } from '../core/config';
 import { DEFAULTS } from '../core/constants';
 import { HandlerFileError } from '../core/errors';
 import { removeLocalState, writeLocalState } from '../devtools/local-state';
+import { describeAdminApi } from '../admin-api/describe';
 import { loadEnvFile } from './env-file';
 import { PortInUseError, startLocalServer, type LocalServer } from './server';
 
@@ -71,6 +72,7 @@ function describe(server: LocalServer): string {
     lines.push(`Webhook secret: from ${ENV.secret}.`);
   }
   lines.push('', `Inspector (deliveries, replay, samples): ${server.inspectorUrl}`);
+  lines.push('', describeAdminApi(server.adminApi));
   const { schedule, speedup } = server.queue;
   lines.push(
     '',

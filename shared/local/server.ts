@@ -1,6 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AdminApiConfig } from '../admin-api/config';
+import { adminApiFromEnvironment } from '../adapters/admin-api';
 import { createNodeListener } from '../adapters/node-http';
 import { createWebhookApp, type RouteInfo } from '../core/app';
 import { ConfigError, ENV, readConfig } from '../core/config';
@@ -10,6 +12,7 @@ import { parseSecretValue, SecretStore, staticSecretSource, type SecretSource } 
 import { secretsManagerSource } from '../core/secrets-manager';
 import { findHandlerFiles, loadHandlers } from '../discovery/handler-files';
 import { createInspector, INSPECTOR_PATH } from './inspector';
+import { applyServerLimits, readServerLimits, serverOptions } from './server-limits';
 import { readLocalRetrySpeedup, readRetryWindowMinutes } from '../queue/config';
 import { createLocalQueue, type LocalQueue } from '../queue/local-queue';
 import { retrySchedule } from '../queue/retry';
@@ -47,6 +50,8 @@ export interface LocalServer {
   readonly inspectorUrl: string;
   /** The in-process queue of non-blocking events: retries as deployed, faster (`LOCAL_RETRY_SPEEDUP`). */
   readonly queue: LocalQueue;
+  /** Whether `context.adminApi` can be used, and if not, why. */
+  readonly adminApi: AdminApiConfig;
   close(): Promise<void>;
 }
 
@@ -82,6 +87,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const { projectRoot, env } = options;
   const host = options.host ?? '127.0.0.1';
   const config = readConfig(env);
+  const limits = readServerLimits(env);
   // The inspector (/_inspector) records each delivery with the log lines written for it.
   const inspector = createInspector({ secrets: () => secrets.get(), maxEventAgeSeconds: config.maxEventAgeSeconds });
   const logger = inspector.wrapLogger(options.logger ?? createJsonLogger({ level: config.logLevel }));
@@ -91,18 +97,24 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const secrets = new SecretStore({ source, logger, ttlMs: config.secretCacheTtlMs, refreshIntervalMs: config.secretRefreshIntervalMs });
   void secrets.prime();
 
+  const adminApi = adminApiFromEnvironment(env, config);
   // Non-blocking events go through a queue with the deployed retry schedule, as in the stack.
   const queue = createLocalQueue({
     handlers,
     config,
     logger,
+    adminApi,
     schedule: retrySchedule(readRetryWindowMinutes(env)),
     speedup: readLocalRetrySpeedup(env),
   });
-  const app = createWebhookApp({ handlers, secrets, config, logger, nonBlockingQueue: queue });
+  const app = createWebhookApp({ handlers, secrets, config, logger, nonBlockingQueue: queue, adminApi });
   const server = createServer(
-    inspector.wrapListener(createNodeListener(inspector.wrapApp(app), { maxBodyBytes: config.maxBodyBytes, logger })),
+    serverOptions(limits),
+    inspector.wrapListener(
+      createNodeListener(inspector.wrapApp(app), { maxBodyBytes: config.maxBodyBytes, logger, bodyTimeoutMs: limits.bodyTimeoutMs }),
+    ),
   );
+  applyServerLimits(server, limits, logger);
   await listen(server, options.port, host);
   const port = (server.address() as AddressInfo).port;
 
@@ -122,6 +134,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     hookYaml: renderHookConfig(`http://localhost:${port}`, blocking, nonBlocking),
     inspectorUrl: `${url}${INSPECTOR_PATH}`,
     queue,
+    adminApi: adminApi.config,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

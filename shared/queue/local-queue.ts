@@ -7,6 +7,7 @@ import { bodyString } from '../core/body';
 import type { RuntimeConfig } from '../core/config';
 import type { HandlerSet } from '../core/handler';
 import type { Logger } from '../core/logger';
+import type { AdminApiFactory } from '../admin-api/types';
 import { createQueuedEventProcessor, formatDuration, type NonBlockingQueue } from '../core/queued';
 import type { RetrySchedule } from './retry';
 
@@ -22,6 +23,8 @@ export interface LocalQueueOptions {
   readonly speedup: number;
   /** Clock for the deduplication window, replaceable in tests. */
   readonly now?: () => number;
+  /** Makes each handler's `context.adminApi`. */
+  readonly adminApi?: AdminApiFactory;
 }
 
 /** An event whose attempts ran out. */
@@ -82,7 +85,12 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
   const { schedule, speedup, logger } = options;
   if (!(speedup > 0)) throw new RangeError(`speedup must be a positive number (got ${speedup})`);
   const now = options.now ?? Date.now;
-  const processEvent = createQueuedEventProcessor({ handlers: options.handlers, config: options.config, logger });
+  const processEvent = createQueuedEventProcessor({
+    handlers: options.handlers,
+    config: options.config,
+    logger,
+    ...(options.adminApi ? { adminApi: options.adminApi } : {}),
+  });
   const pending = new Set<Entry>();
   const deadLetters: LocalDeadLetter[] = [];
   /** Event id → end of its deduplication window. */

@@ -3,9 +3,10 @@
  * of this project) and drives it with many concurrent deliveries: signed events of mixed types
  * stamped now, forged ones, and malformed ones. Every answer is classified against the status
  * that what was sent must get. Stops at --duration seconds or --requests requests, whichever
- * comes first.
+ * comes first. Then a burst: --burst requests (default 500) sent at once, each on its own
+ * connection, with their p50 and p99 latency.
  *
- *   npm run loadtest -- --duration 10 --requests 20000 --concurrency 50
+ *   npm run loadtest -- --duration 10 --requests 20000 --concurrency 50 --burst 500
  *
  * Exits 1 if any request failed at the transport level or got an answer it should not have.
  */
@@ -34,6 +35,17 @@ export interface LoadOptions {
   readonly concurrency: number;
   /** Seed of the request mix, for a reproducible sequence of kinds. */
   readonly seed?: number;
+  /** Requests of the burst sent all at once after the main run, each on its own connection; 0 for none. Default 500. */
+  readonly burst?: number;
+}
+
+export interface BurstReport {
+  readonly sent: number;
+  readonly errors: number;
+  readonly misclassified: number;
+  /** From the first request sent to the last answer. */
+  readonly elapsedMs: number;
+  readonly latencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
 }
 
 export interface KindReport {
@@ -58,6 +70,7 @@ export interface LoadReport {
   readonly samples: readonly string[];
   /** Server log lines at warn and error level, by `reason`. */
   readonly serverLog: ReadonlyMap<string, number>;
+  readonly burst?: BurstReport;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -340,10 +353,17 @@ export async function runLoadTest(options: LoadOptions): Promise<LoadReport> {
       serverLog.set(key, (serverLog.get(key) ?? 0) + 1);
     },
   });
+  const burstSize = options.burst ?? 500;
   const server = await startLocalServer({
     projectRoot: PROJECT_ROOT,
     port: 0,
-    env: { AUTHGEAR_WEBHOOK_SECRET: secret, MAX_BODY_BYTES: String(MAX_BODY_BYTES), LOG_LEVEL: 'warn' },
+    env: {
+      AUTHGEAR_WEBHOOK_SECRET: secret,
+      MAX_BODY_BYTES: String(MAX_BODY_BYTES),
+      LOG_LEVEL: 'warn',
+      // Room for the burst, each request on its own connection (the default limit is 256).
+      LOCAL_MAX_CONNECTIONS: String(Math.max(256, burstSize + options.concurrency + 64)),
+    },
     logger,
   });
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
@@ -386,8 +406,17 @@ export async function runLoadTest(options: LoadOptions): Promise<LoadReport> {
     }
   }
 
+  let burst: BurstReport | undefined;
   try {
     await Promise.all(Array.from({ length: options.concurrency }, () => worker()));
+    agent.destroy();
+    if (burstSize > 0) {
+      const outgoing = Array.from({ length: burstSize }, () => {
+        const kind = pickKind(next);
+        return { kind, out: kind.build(secret, (nextId++).toString(16).padStart(16, '0')) };
+      });
+      burst = await runBurst(server.port, outgoing, samples);
+    }
   } finally {
     agent.destroy();
     await server.close();
@@ -412,6 +441,46 @@ export async function runLoadTest(options: LoadOptions): Promise<LoadReport> {
     byKind: stats,
     samples,
     serverLog,
+    ...(burst ? { burst } : {}),
+  };
+}
+
+/** Sends every request at once, each on its own connection, and classifies the answers. */
+async function runBurst(port: number, outgoing: readonly { kind: Kind; out: Outgoing }[], samples: string[]): Promise<BurstReport> {
+  const agent = new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
+  const latencies: number[] = [];
+  let errors = 0;
+  let misclassified = 0;
+  const started = performance.now();
+  try {
+    await Promise.all(
+      outgoing.map(async ({ kind, out }) => {
+        const t0 = performance.now();
+        try {
+          const answer = await send(agent, port, out);
+          latencies.push(performance.now() - t0);
+          const problem = kind.check(answer);
+          if (problem) {
+            misclassified += 1;
+            if (samples.length < 10) samples.push(`burst ${kind.name}: ${problem}`);
+          }
+        } catch (error) {
+          errors += 1;
+          if (samples.length < 10) samples.push(`burst ${kind.name}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }),
+    );
+  } finally {
+    agent.destroy();
+  }
+  const elapsedMs = performance.now() - started;
+  latencies.sort((a, b) => a - b);
+  return {
+    sent: outgoing.length,
+    errors,
+    misclassified,
+    elapsedMs,
+    latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? 0 },
   };
 }
 
@@ -459,6 +528,13 @@ export function renderReport(report: LoadReport): string {
     `requests ${report.sent} in ${(report.elapsedMs / 1000).toFixed(2)} s = ${report.throughput.toFixed(0)} req/s`,
     `latency ms: p50 ${ms(l.p50)}  p90 ${ms(l.p90)}  p99 ${ms(l.p99)}  max ${ms(l.max)}`,
     `errors ${report.errors}, misclassified ${report.misclassified}`,
+    ...(report.burst
+      ? [
+          `burst: ${report.burst.sent} requests at once, each on its own connection, answered in ${ms(report.burst.elapsedMs)} ms: ` +
+            `p50 ${ms(report.burst.latencyMs.p50)}  p99 ${ms(report.burst.latencyMs.p99)}  max ${ms(report.burst.latencyMs.max)} ms; ` +
+            `errors ${report.burst.errors}, misclassified ${report.burst.misclassified}`,
+        ]
+      : []),
     `server warn/error log lines by reason: ${log}`,
     ...(report.samples.length > 0 ? ['', 'first problems:', ...report.samples.map((s) => `  ${s}`)] : []),
   ].join('\n');
@@ -482,11 +558,12 @@ async function main(): Promise<void> {
       requests: { type: 'string' },
       concurrency: { type: 'string' },
       seed: { type: 'string' },
+      burst: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log('Usage: npm run loadtest -- [--duration 10] [--requests 20000] [--concurrency 50] [--seed n]');
+    console.log('Usage: npm run loadtest -- [--duration 10] [--requests 20000] [--concurrency 50] [--seed n] [--burst 500 (0 for none)]');
     return;
   }
   const report = await runLoadTest({
@@ -494,9 +571,11 @@ async function main(): Promise<void> {
     maxRequests: positiveInteger('requests', values.requests, 20_000),
     concurrency: positiveInteger('concurrency', values.concurrency, 50),
     seed: positiveInteger('seed', values.seed, 20_261_126),
+    burst: values.burst === '0' ? 0 : positiveInteger('burst', values.burst, 500),
   });
   console.log(renderReport(report));
-  if (report.errors > 0 || report.misclassified > 0) process.exitCode = 1;
+  if (report.errors > 0 || report.misclassified > 0 || (report.burst && report.burst.errors + report.burst.misclassified > 0))
+    process.exitCode = 1;
 }
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;

@@ -53,6 +53,8 @@ export interface FakeSecretsManager {
    * "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT".
    */
   setSecret(idOrArn: string, value: string | undefined): void;
+  /** Sets or replaces a secret's value with binary bytes (`--secret-binary`), sent as base64 `SecretBinary`. */
+  setSecretBinary(idOrArn: string, bytes: Uint8Array): void;
   /**
    * Calls of `GetSecretValue` received, oldest first, with the `SecretId` of each. This includes
    * calls that were answered with an error (injected, unsigned, unknown secret). A snapshot:
@@ -82,6 +84,8 @@ interface StoredSecret {
   readonly arn: string;
   readonly name: string;
   value: string | undefined;
+  /** Set instead of `value` for a binary secret. */
+  binary?: Uint8Array | undefined;
   versionId: string | undefined;
   /** Epoch seconds, as the wire protocol sends `CreatedDate`. */
   createdDate: number;
@@ -132,6 +136,7 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
     const existing = findSecret(idOrArn);
     if (existing) {
       existing.value = value;
+      existing.binary = undefined;
       existing.versionId = value === undefined ? undefined : randomUUID();
       existing.createdDate = now;
       return;
@@ -176,6 +181,18 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
 
     const secret = findSecret(secretId);
     if (!secret) return { status: 400, type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." };
+    if (secret.binary !== undefined) {
+      return {
+        body: {
+          ARN: secret.arn,
+          Name: secret.name,
+          SecretBinary: Buffer.from(secret.binary).toString('base64'),
+          VersionId: secret.versionId,
+          VersionStages: ['AWSCURRENT'],
+          CreatedDate: secret.createdDate,
+        },
+      };
+    }
     if (secret.value === undefined) {
       return {
         status: 400,
@@ -235,9 +252,17 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
 
   const endpoint = await listenOnLoopback(server);
 
+  const setSecretBinary = (idOrArn: string, bytes: Uint8Array): void => {
+    setSecret(idOrArn, '');
+    const stored = findSecret(idOrArn) as StoredSecret;
+    stored.value = undefined;
+    stored.binary = Uint8Array.from(bytes);
+  };
+
   return {
     endpoint,
     setSecret,
+    setSecretBinary,
     get calls() {
       return calls.slice();
     },
