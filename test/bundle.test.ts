@@ -371,6 +371,8 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       // Assess
       expect(response('preCreate')).toMatchObject({ statusCode: 200, body: '{"is_allowed":true}' });
       expect(response('preCreate').headers['content-type']).toBe('application/json');
+      // The answer header passes through the bundled adapter on verified requests only.
+      expect(response('preCreate').headers['x-authgear-webhooks-answer']).toBe('handler');
       expect(response('preCreateBase64')).toMatchObject({ statusCode: 200, body: '{"is_allowed":true}' });
     });
 
@@ -400,6 +402,7 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
 
         // Assess
         expect(response(name).statusCode).toBe(401);
+        expect(response(name).headers['x-authgear-webhooks-answer']).toBeUndefined();
         expect(Object.keys(body)).toEqual(['error']);
         expect(String(body.error).length).toBeLessThanOrEqual(40);
       }

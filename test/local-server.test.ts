@@ -2,8 +2,7 @@
  * The local development server over real HTTP: in-process through startLocalServer, and the
  * `npm start` CLI as a child process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../shared/core/config';
 import { isBlockingEventType } from '../shared/core/constants';
+import { localStatePath, readLocalState } from '../shared/devtools/local-state';
 import { findHandlerFiles } from '../shared/discovery/handler-files';
 import { createJsonLogger } from '../shared/core/logger';
 import { signBody } from '../shared/core/verify';
@@ -19,6 +19,7 @@ import { startLocalServer, type LocalServer } from '../shared/local/server';
 import { VECTORS, VECTOR_SECRET, vector } from './fixtures/authgear-vectors';
 import { authgearHeaders, trickyPreCreateBody } from './fixtures/go-json';
 import { startFakeSecretsManager } from './support/secrets-manager-server';
+import { READY, startNpmStart, type NpmStart } from './support/npm-start';
 import { REPO_ROOT, SHARED_FROM_HANDLER } from './support/paths';
 
 const REPO = REPO_ROOT;
@@ -132,8 +133,8 @@ describe('local server, in process', () => {
     expect(paths).toEqual(['/blocking/oidc.jwt.pre_create', '/blocking/user.pre_create', '/non-blocking']);
     expect(server.url).toBe(`http://127.0.0.1:${port}`);
     expect(server.secret).toEqual({ value: VECTOR_SECRET, generated: false });
-    expect(server.hookYaml).toContain(`url: http://localhost:${port}/blocking/user.pre_create`);
-    expect(server.hookYaml).toContain(`url: http://localhost:${port}/non-blocking`);
+    expect(server.hookYaml).toContain(`url: http://127.0.0.1:${port}/blocking/user.pre_create`);
+    expect(server.hookYaml).toContain(`url: http://127.0.0.1:${port}/non-blocking`);
   });
 
   it.each(VECTORS.map((v) => [v.type, v] as const))('accepts the signed %s vector on its route', async (type, v) => {
@@ -461,64 +462,20 @@ describe('loadEnvFile', () => {
   });
 });
 
-interface Cli {
-  readonly child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves once stdout matches. */
-  waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
-  exited: Promise<number | null>;
-}
+/** Runs `npm start`'s command in `cwd`; MAX_EVENT_AGE_SECONDS=0 because the signed vectors are from August 2026. */
+const startCli = (cwd: string, env: Record<string, string>): NpmStart => startNpmStart(cwd, { MAX_EVENT_AGE_SECONDS: '0', ...env });
 
-/** Runs `npm start`'s command (tsx shared/local/main.ts) in `cwd`, with only `env` configured. */
-function startCli(cwd: string, env: Record<string, string>): Cli {
-  const base = { ...process.env };
-  for (const name of [
-    'AUTHGEAR_WEBHOOK_SECRET',
-    'AUTHGEAR_WEBHOOK_SECRET_ID',
-    'PORT',
-    'DENIED_EMAIL_DOMAINS',
-    'MAX_BODY_BYTES',
-    'LOG_LEVEL',
-  ])
-    delete base[name];
-  // MAX_EVENT_AGE_SECONDS=0: the signed vectors are from August 2026.
-  const child = spawn(join(cwd, 'node_modules/.bin/tsx'), ['shared/local/main.ts'], {
-    cwd,
-    env: { ...base, MAX_EVENT_AGE_SECONDS: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  return {
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    waitFor: (pattern) =>
-      new Promise((done, fail) => {
-        const check = (): boolean => {
-          const match = pattern.exec(out);
-          if (match) done(match);
-          return match !== null;
-        };
-        if (check()) return;
-        const onData = (): void => {
-          if (check()) child.stdout?.off('data', onData);
-        };
-        child.stdout?.on('data', onData);
-        void exited.then(() => fail(new Error(`CLI exited before printing ${pattern}\nstdout:\n${out}\nstderr:\n${err}`)));
-      }),
-  };
+/** The bytes of a project's state file, or undefined; read only, so a running npm start is never disturbed. */
+function stateOf(root: string): string | undefined {
+  try {
+    return readFileSync(localStatePath(root), 'utf8');
+  } catch {
+    return undefined;
+  }
 }
-
-const READY = /Press Ctrl\+C to stop/;
 
 describe('npm start (CLI)', () => {
-  const running: Cli[] = [];
+  const running: NpmStart[] = [];
   afterAll(() => {
     for (const cli of running) if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
   });
@@ -528,7 +485,10 @@ describe('npm start (CLI)', () => {
   it('generates and prints a secret when none is configured, serves with it, and stops on SIGTERM', async () => {
     // Prepare
     const port = await freePort();
-    const cli = startCli(project(), { PORT: String(port) });
+    // The temporary project shares the repository's node_modules, where npm start leaves its state.
+    const repoState = stateOf(REPO);
+    const root = project();
+    const cli = startCli(root, { PORT: String(port) });
     running.push(cli);
     await cli.waitFor(READY);
 
@@ -536,15 +496,21 @@ describe('npm start (CLI)', () => {
     const secret = /Webhook secret \(generated for this run\): (\S+)\n/.exec(cli.stdout())?.[1] ?? '';
     const v = vector('user.pre_create');
     const reply = await post(`http://127.0.0.1:${port}/blocking/user.pre_create`, v.body, authgearHeaders(v.body, secret));
+    const whileRunning = readLocalState(root);
     cli.child.kill('SIGTERM');
     const code = await cli.exited;
 
-    // Assess
+    // Assess: its own state, gone once stopped; a running npm start of the repository undisturbed
+    expect(whileRunning).toEqual({ url: `http://127.0.0.1:${port}`, pid: expect.any(Number), secret });
+    expect(readLocalState(root)).toBeUndefined();
+    expect(stateOf(REPO)).toEqual(repoState);
+    // Every URL printed (routes, inspector, hook YAML) names the same host.
+    expect(new Set([...cli.stdout().matchAll(/https?:\/\/([^/\s]+)/g)].map((m) => m[1]))).toEqual(new Set([`127.0.0.1:${port}`]));
     expect(secret).toMatch(/^[0-9A-Za-z_]{32}$/);
     expect(cli.stdout()).toContain(`AUTHGEAR_WEBHOOK_SECRET=${secret}\n`);
     expect(cli.stdout()).toContain('Authgear portal');
     expect(cli.stdout()).toContain(`  POST http://127.0.0.1:${port}/blocking/user.pre_create`);
-    expect(cli.stdout()).toContain(`url: http://localhost:${port}/blocking/user.pre_create\n`);
+    expect(cli.stdout()).toContain(`url: http://127.0.0.1:${port}/blocking/user.pre_create\n`);
     expect(reply.status).toBe(200);
     expect(cli.stdout()).toMatch(/^\{"level":"info".*"event_type":"user.pre_create".*"status":200/m);
     expect(code).toBe(0);

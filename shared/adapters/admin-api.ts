@@ -18,18 +18,27 @@ import { secretsManagerSource } from '../core/secrets-manager';
 export function adminApiFromEnvironment(
   env: Readonly<Record<string, string | undefined>>,
   config: RuntimeConfig,
+  loadSecret: (secretId: string) => Promise<string> = adminApiKeyLoader(),
 ): ConfiguredAdminApiFactory {
-  let source: SecretSource | undefined;
   return createAdminApiFactory({
     env,
     // The same cache and refresh rhythm as the webhook secret: a rotated key is picked up within the TTL, or after a 403.
     keyTtlMs: config.secretCacheTtlMs,
     keyRefreshIntervalMs: config.secretRefreshIntervalMs,
-    loadSecret: (secretId) => {
-      source ??= secretsManagerSource(secretId);
-      return readKeySecret(source);
-    },
+    loadSecret,
   });
+}
+
+/**
+ * Reads the Admin API key from the Secrets Manager secret the stack made for it. Separate, so that
+ * `npm start`'s rebuilt code can make its own client with this process's SDK client.
+ */
+export function adminApiKeyLoader(): (secretId: string) => Promise<string> {
+  let source: SecretSource | undefined;
+  return (secretId) => {
+    source ??= secretsManagerSource(secretId);
+    return readKeySecret(source);
+  };
 }
 
 /** The stored key, with errors that speak of the Admin API key rather than the webhook secret. */

@@ -1250,7 +1250,11 @@ describe('createWebhookApp: the warm path', () => {
     const response = await deliver(h, 'user.pre_create');
 
     // Assess
-    expect(response).toEqual({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"is_allowed":true}' });
+    expect(response).toEqual({
+      status: 200,
+      headers: { 'content-type': 'application/json', 'x-authgear-webhooks-answer': 'handler' },
+      body: '{"is_allowed":true}',
+    });
     expect(h.lines).toHaveLength(1);
     expect(Object.keys(h.outcome())).toEqual([
       'level',

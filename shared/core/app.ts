@@ -1,5 +1,6 @@
 import type { AdminApiFactory } from '../admin-api/types';
 import { answerOverLimit } from './answer-limit';
+import { ANSWER_HEADER, type AnsweredBy } from './answer-header';
 import { bodyText, isLongerThan, wellFormed, type RawBody } from './body';
 import { BLOCKING_PATH_PREFIX, NON_BLOCKING_PATH, SIGNATURE_HEADER, isBlockingEventType, isNonBlockingEventType } from './constants';
 import type { BlockingEventType } from './constants';
@@ -81,6 +82,10 @@ export interface WebhookApp {
 export const blockingPath = (eventType: BlockingEventType): string => `${BLOCKING_PATH_PREFIX}${eventType}`;
 
 const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json' });
+/** Headers of answers to verified requests: they say who answered (see `answer-header.ts`). */
+const answeredBy = (by: AnsweredBy): Readonly<Record<string, string>> => Object.freeze({ ...JSON_HEADERS, [ANSWER_HEADER]: by });
+const BY_HANDLER = answeredBy('handler');
+const BY_ERROR_POLICY = answeredBy('error-policy');
 const reply = (status: number, body: unknown, extraHeaders?: Record<string, string>): WebhookResponse => ({
   status,
   headers: extraHeaders ? { ...JSON_HEADERS, ...extraHeaders } : JSON_HEADERS,
@@ -95,13 +100,15 @@ const UNAUTHORIZED = reply(401, { error: 'unauthorized' });
 const INVALID_BODY = reply(400, { error: 'body is not an Authgear event' });
 const WRONG_ROUTE = reply(400, { error: 'event type does not match this URL' });
 const UNAVAILABLE = reply(503, { error: 'service unavailable' }, { 'retry-after': '5' });
-const HANDLER_FAILED = reply(500, { error: 'handler failed' });
-const RECEIVED = reply(200, { received: true });
+const HANDLER_FAILED = reply(500, { error: 'handler failed' }, { [ANSWER_HEADER]: 'handler-failed' });
+const HANDLED = reply(200, { received: true }, { [ANSWER_HEADER]: 'handler' });
+const QUEUED = reply(200, { received: true }, { [ANSWER_HEADER]: 'queued' });
+const NO_HANDLER = reply(200, { received: true }, { [ANSWER_HEADER]: 'no-handler' });
 const ALLOW = Object.freeze({ is_allowed: true });
 const INTERNAL = reply(500, { error: 'internal error' });
 const PLAIN_ALLOW_BODY = JSON.stringify(ALLOW);
 const ANSWERED_PLAIN_ALLOW: Outcome = Object.freeze({
-  response: reply(200, ALLOW),
+  response: reply(200, ALLOW, BY_HANDLER),
   outcome: 'allowed',
   level: 'info',
   message: 'blocking event answered',
@@ -272,7 +279,7 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
     const handler = isNonBlockingEventType(event.type) ? handlers.nonBlocking?.get(event.type) : undefined;
     if (queue ? !queuedTypes.has(event.type) : !handler) {
       return {
-        response: RECEIVED,
+        response: NO_HANDLER,
         outcome: 'ignored',
         level: 'debug',
         message: isNonBlockingEventType(event.type) ? 'no handler for this event type' : 'unknown event type acknowledged',
@@ -291,7 +298,7 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
         deadline - now(),
         () => new Error(`the queue did not answer within NON_BLOCKING_DEADLINE_MS (${config.nonBlockingDeadlineMs} ms)`),
       );
-      return { response: RECEIVED, outcome: 'queued', level: 'info', message: 'non-blocking event queued' };
+      return { response: QUEUED, outcome: 'queued', level: 'info', message: 'non-blocking event queued' };
     } catch (error) {
       return {
         response: UNAVAILABLE,
@@ -337,7 +344,7 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
         if (check.ok) {
           const allowed = (sent as { is_allowed: boolean }).is_allowed;
           return {
-            response: { status: 200, headers: JSON_HEADERS, body: serialised },
+            response: { status: 200, headers: BY_HANDLER, body: serialised },
             outcome: allowed ? 'allowed' : 'denied',
             level: 'info',
             message: 'blocking event answered',
@@ -354,7 +361,7 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
     }
     const body = handler.onError === 'allow' ? ALLOW : handler.errorResponse;
     return {
-      response: reply(200, body),
+      response: reply(200, body, BY_ERROR_POLICY),
       outcome: `error_policy_${handler.onError}`,
       level: 'error',
       message: `${failure.message}; answered by the ${handler.onError} error policy`,
@@ -454,7 +461,7 @@ const internalError = (error: unknown): Outcome => ({
 
 const nonBlockingAnswer = (run: NonBlockingRun): Outcome =>
   run.ok
-    ? { response: RECEIVED, outcome: 'handled', level: 'info', message: 'non-blocking event handled' }
+    ? { response: HANDLED, outcome: 'handled', level: 'info', message: 'non-blocking event handled' }
     : { response: HANDLER_FAILED, outcome: 'handler_failed', level: 'error', message: 'non-blocking handler failed', fields: run.fields };
 
 const rejected = (response: WebhookResponse, reason: string, message: string): Outcome => ({

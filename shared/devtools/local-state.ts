@@ -4,10 +4,13 @@
  * A secret from the environment or `.env` is never written: the sender reads those itself.
  *
  * The file lives in `node_modules/.cache/` (git-ignored, machine-local) with mode 0600, and is
- * removed when the server stops.
+ * removed when the server stops. Its name carries a hash of the project folder, so a server
+ * started in another folder that shares this `node_modules` (a test's temporary project) keeps
+ * its own file and never replaces or removes the one of the `npm start` running here.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 /** What a running local server tells the sender. */
 export interface LocalServerState {
@@ -17,16 +20,31 @@ export interface LocalServerState {
   readonly secret?: string;
 }
 
+const STATE_PREFIX = 'local-server-';
+
 /**
- * Where the state file of a project lives.
+ * Where the state file of a project lives: one file per project folder.
  *
  * @example
  * ```ts
- * localStatePath('/repo'); // '/repo/node_modules/.cache/authgear-webhooks/local-server.json'
+ * localStatePath('/repo'); // '/repo/node_modules/.cache/authgear-webhooks/local-server-3f2a9c1d07be.json'
  * ```
  */
 export function localStatePath(projectRoot: string): string {
-  return join(projectRoot, 'node_modules', '.cache', 'authgear-webhooks', 'local-server.json');
+  const folder = createHash('sha256').update(resolve(projectRoot)).digest('hex').slice(0, 12);
+  return join(localCacheDir(projectRoot), `${STATE_PREFIX}${folder}.json`);
+}
+
+/**
+ * The project's machine-local cache folder for the developer tools (git-ignored with `node_modules`).
+ *
+ * @example
+ * ```ts
+ * localCacheDir('/repo'); // '/repo/node_modules/.cache/authgear-webhooks'
+ * ```
+ */
+export function localCacheDir(projectRoot: string): string {
+  return join(projectRoot, 'node_modules', '.cache', 'authgear-webhooks');
 }
 
 /**
@@ -42,6 +60,7 @@ export function writeLocalState(projectRoot: string, state: LocalServerState): s
   try {
     mkdirSync(join(path, '..'), { recursive: true });
     writeFileSync(path, `${JSON.stringify(state)}\n`, { mode: 0o600 });
+    removeStaleStates(join(path, '..'));
     return undefined;
   } catch (error) {
     return `could not write ${path}: ${error instanceof Error ? error.message : String(error)}`;
@@ -71,20 +90,45 @@ export function readLocalState(projectRoot: string): LocalServerState | undefine
 }
 
 /**
- * Removes the state file if it still belongs to process `pid` (another server may have replaced it).
+ * Removes the state file if it still belongs to process `pid` (another server may have replaced
+ * it). With `previous`, the state this server replaced when it started, that state is put back
+ * if its server still runs.
  *
  * @example
  * ```ts
- * removeLocalState(process.cwd(), process.pid);
+ * const previous = readLocalState(process.cwd());
+ * writeLocalState(process.cwd(), { url, pid: process.pid });
+ * // … when stopping:
+ * removeLocalState(process.cwd(), process.pid, previous);
  * ```
  */
-export function removeLocalState(projectRoot: string, pid: number): void {
+export function removeLocalState(projectRoot: string, pid: number, previous?: LocalServerState): void {
   const path = localStatePath(projectRoot);
   try {
     const state = JSON.parse(readFileSync(path, 'utf8')) as { pid?: unknown };
-    if (state.pid === pid) rmSync(path, { force: true });
+    if (state.pid !== pid) return;
+    rmSync(path, { force: true });
   } catch {
-    // Nothing to remove.
+    return;
+  }
+  if (previous && previous.pid !== pid && isRunning(previous.pid)) writeLocalState(projectRoot, previous);
+}
+
+/** Files left by servers that were killed (a test's, say): nothing removed them when they stopped. */
+function removeStaleStates(dir: string): void {
+  try {
+    for (const name of readdirSync(dir)) {
+      if (!name.startsWith(STATE_PREFIX) || !name.endsWith('.json')) continue;
+      const path = join(dir, name);
+      try {
+        const { pid } = JSON.parse(readFileSync(path, 'utf8')) as { pid?: unknown };
+        if (typeof pid === 'number' && !isRunning(pid)) rmSync(path, { force: true });
+      } catch {
+        // Being written by another server right now, or not ours: leave it.
+      }
+    }
+  } catch {
+    // The folder cannot be listed: nothing to tidy.
   }
 }
 

@@ -8,10 +8,12 @@ import { BLOCKING_EVENT_TYPES, DEFAULTS, NON_BLOCKING_EVENT_TYPES } from '../cor
 import { signBody } from '../core/verify';
 import { loadEnvFile } from '../local/env-file';
 import { isFailure } from './check-response';
+import { isHandlerFailure } from './handler-result';
 import { readLocalState } from './local-state';
 import { SAMPLE_EVENT_TYPES } from './samples';
 import { SendError, Sender, buildEvent, endpointFor, isRouteTarget, resolveSecret, type BuiltEvent, type DeliveryReport } from './send';
 import { formatDelivery, formatTable } from './send-report';
+import { withHandlerResult } from './send-outcome';
 
 /** The target could not be reached or gave no usable answer: exit status 1, like a rejected answer. */
 class DeliveryFailed extends Error {
@@ -26,7 +28,7 @@ Sends a realistic, signed Authgear event and says whether Authgear would accept 
 Options:
   --url URL          where to send: a base URL (the route for the event type is added) or one
                      route URL; default: the running npm start of this folder, else
-                     http://localhost:$PORT (PORT defaults to ${DEFAULTS.port})
+                     http://127.0.0.1:$PORT (PORT defaults to ${DEFAULTS.port})
   --secret S         sign with this secret (or a JSON array of secrets: the first one signs)
   --secret-id ID     sign with the secret stored in AWS Secrets Manager under this name or ARN
   --payload FILE     send this JSON file: a full event (type, payload, context; its
@@ -37,6 +39,9 @@ Options:
                      (repeatable)
   --email ADDRESS    the sample user's e-mail address
   --all              send every event type (all ${SAMPLE_EVENT_TYPES.length}) and print a summary table
+  --wait SECONDS     with a local server: how long to wait for a queued non-blocking event's
+                     first attempt (default 10)
+  --no-wait          do not wait for queued events; report them as queued
   --dry-run          print the request instead of sending it
   --list             list the event types
   -h, --help         show this text
@@ -45,8 +50,13 @@ Without --secret or --secret-id, the secret comes from ${ENV.secret}, then
 ${ENV.secretId} (environment or .env), then from the npm start running in this
 folder when it generated its own.
 
-Exit status: 0 when every answer is one Authgear accepts, 1 when a delivery failed or an answer
-would be rejected (and, for one event type, when nothing serves it), 2 for bad input.
+Besides what Authgear would make of each answer, it says what the handler did: answered, failed
+(the error policy answered for it), handled a queued event, failed it (with the reason), or no
+handler. The local server tells it why; a deployment tells it who answered (a response header).
+
+Exit status: 0 when every answer is one Authgear accepts and no handler failed; 1 when a delivery
+failed, an answer would be rejected, the error policy answered, or a queued event's first attempt
+failed or did not end in time (and, for one event type, when nothing serves it); 2 for bad input.
 `;
 
 /** Bad input: exit status 2. */
@@ -76,7 +86,7 @@ async function main(argv: readonly string[]): Promise<number> {
     throw new SendError((error as ConfigError).message);
   }
   const localServer = readLocalState(process.cwd());
-  const target = args.url ?? localServer?.url ?? `http://localhost:${env.PORT?.trim() || DEFAULTS.port}`;
+  const target = args.url ?? localServer?.url ?? `http://127.0.0.1:${env.PORT?.trim() || DEFAULTS.port}`;
   const sample = args.email === undefined ? {} : { email: args.email };
 
   // Everything that can be wrong with the input is found before anything is sent.
@@ -93,6 +103,7 @@ async function main(argv: readonly string[]): Promise<number> {
     events = [buildEvent({ type: args.type, payloadFile: args.payload, sets: args.set, sample })];
   }
   const urls = events.map((built) => endpointFor(target, built.type));
+  const waitMs = args['no-wait'] ? 0 : readWait(args.wait);
   const secret = await resolveSecret({ secret: args.secret, secretId: args['secret-id'], env, localServer, target });
 
   if (args['dry-run']) {
@@ -109,7 +120,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (!args.all) {
       const [built] = events as [BuiltEvent];
       for (const note of built.notes) process.stdout.write(`Note: ${note}.\n`);
-      const report = await sender.deliver({ ...built, secret: secret.value, url: urls[0] as string });
+      const report = await withHandlerResult(await sender.deliver({ ...built, secret: secret.value, url: urls[0] as string }), waitMs);
       failOnNoAnswer(report);
       if (report.verdict.kind === 'rejected' && report.verdict.notJson) {
         throw new DeliveryFailed(
@@ -117,17 +128,19 @@ async function main(argv: readonly string[]): Promise<number> {
         );
       }
       process.stdout.write(formatDelivery(report, secret.source));
-      return isFailure(report.verdict) || report.verdict.kind === 'not_served' ? EXIT_FAILED : 0;
+      return isFailure(report.verdict) || report.verdict.kind === 'not_served' || isHandlerFailure(report.handler) ? EXIT_FAILED : 0;
     }
 
-    const reports: DeliveryReport[] = [];
+    const delivered: DeliveryReport[] = [];
     for (const [i, built] of events.entries()) {
       const report = await sender.deliver({ ...built, secret: secret.value, url: urls[i] as string });
       if (report.unreachable) throw new DeliveryFailed(report.unreachable);
-      reports.push(report);
+      delivered.push(report);
     }
+    // The queued events' first attempts run meanwhile: wait for them all at once.
+    const reports = await Promise.all(delivered.map((report) => withHandlerResult(report, waitMs)));
     process.stdout.write(`Signed with ${secret.source}.\n\n${formatTable(reports, target)}`);
-    return reports.some((r) => isFailure(r.verdict)) ? EXIT_FAILED : 0;
+    return reports.some((r) => isFailure(r.verdict) || isHandlerFailure(r.handler)) ? EXIT_FAILED : 0;
   } finally {
     sender.close();
   }
@@ -142,6 +155,8 @@ interface Args {
   readonly set: readonly string[];
   readonly email?: string;
   readonly all: boolean;
+  readonly wait?: string;
+  readonly 'no-wait': boolean;
   readonly 'dry-run': boolean;
   readonly list: boolean;
   readonly help: boolean;
@@ -163,6 +178,8 @@ function readArgs(argv: readonly string[]): Args {
         set: { type: 'string', multiple: true },
         email: { type: 'string' },
         all: { type: 'boolean', default: false },
+        wait: { type: 'string' },
+        'no-wait': { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
         list: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -176,6 +193,17 @@ function readArgs(argv: readonly string[]): Args {
   const { values, positionals } = parsed;
   if (positionals.length > 1) throw new SendError(`one event type at a time (got ${positionals.join(', ')}); use --all for every type`);
   return { ...values, type: positionals[0], set: values.set ?? [] } as Args;
+}
+
+/** The default wait for a queued event's first attempt; the deadline of a non-blocking handler is longer, but a test run should not be. */
+const DEFAULT_WAIT_SECONDS = 10;
+
+function readWait(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_WAIT_SECONDS * 1_000;
+  const seconds = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(seconds) || seconds < 0 || seconds > 60)
+    throw new SendError(`--wait takes seconds from 0 to 60 (got "${raw}"); --no-wait skips waiting`);
+  return seconds * 1_000;
 }
 
 function withType<T>(type: string, build: () => T): T {

@@ -14,6 +14,7 @@ import { parseSecretValue } from '../core/secret';
 import { signBody } from '../core/verify';
 import { judgeAnswer, type Verdict } from './check-response';
 import { goJson } from './go-json';
+import type { HandlerResult } from './handler-result';
 import type { LocalServerState } from './local-state';
 import { SAMPLE_EVENT_TYPES, eventId, isSampleEventType, sampleEvent, type SampleOptions } from './samples';
 
@@ -466,6 +467,8 @@ export interface DeliveryReport {
   /** The target could not be reached at all (refused, unknown host, TLS): no point sending more. */
   readonly unreachable?: string;
   readonly verdict: Verdict;
+  /** What the handler did (see `send-outcome.ts`); absent without an answer. */
+  readonly handler?: HandlerResult;
 }
 
 /**

@@ -6,6 +6,8 @@
 import { SAMPLE_EVENT_TYPES } from '../devtools/samples';
 import { isBlockingEventType } from '../core/constants';
 import type { HeaderBag } from '../core/verify';
+import { explainStep, outcomeKind, type DeliveryOutcome, type OutcomeKind, type OutcomeStep } from '../devtools/outcome';
+import { INSPECTOR_STYLE, inspectorScript } from './inspector-assets';
 
 /** A line of the log written while a delivery was handled (the core's, the handler's, the queue's). */
 export type LogLine = Readonly<Record<string, unknown>> & { readonly level: string; readonly msg: string };
@@ -31,6 +33,8 @@ export interface DeliveryRecord {
   readonly bodySize: number;
   /** Only the first bytes of the body were kept (see `inspector-limits.ts`). */
   readonly bodyTruncated: boolean;
+  /** The type and id the whole body claimed, read before it was cut (so a cut record can still be found by its id). */
+  readonly claimed?: { readonly type?: string; readonly id?: string };
   readonly bodyTooLarge: boolean;
   readonly status: number;
   readonly responseHeaders: Readonly<Record<string, string>>;
@@ -40,6 +44,8 @@ export interface DeliveryRecord {
   readonly lines: readonly LogLine[];
   /** How many of `lines` were written before the answer. */
   readonly linesAtAnswer: number;
+  /** What a blocking handler returned (JSON, or a description), when it returned at all. */
+  readonly handlerReturned?: string;
 }
 
 /** What the page needs besides the deliveries. */
@@ -113,7 +119,7 @@ export function summarise(record: DeliveryRecord): DeliverySummary {
   else if ((reason && NOT_CHECKED_REASONS.has(reason)) || core === undefined || core.outcome === 'internal_error')
     signature = 'not checked';
 
-  const claimed = claimedEvent(record.body);
+  const claimed = record.claimed ?? claimedEvent(record.body);
   const verifiedType = typeof core?.event_type === 'string' ? core.event_type : undefined;
   const type = verifiedType ?? (claimed.type ? `${claimed.type} (unverified)` : record.path);
   const later = record.lines
@@ -140,7 +146,8 @@ export function summarise(record: DeliveryRecord): DeliverySummary {
   };
 }
 
-function claimedEvent(body: Uint8Array): { type?: string; id?: string } {
+/** The `type` and `id` a body says it has, whether or not it was verified: labels only, never trusted. */
+export function claimedEvent(body: Uint8Array): { type?: string; id?: string } {
   try {
     const value = JSON.parse(utf8.decode(body)) as { type?: unknown; id?: unknown };
     return { ...(typeof value.type === 'string' ? { type: value.type } : {}), ...(typeof value.id === 'string' ? { id: value.id } : {}) };
@@ -149,9 +156,73 @@ function claimedEvent(body: Uint8Array): { type?: string; id?: string } {
   }
 }
 
+/** Icon and words for each kind of outcome: never colour alone. */
+const KIND_LOOK: Readonly<Record<OutcomeKind, { readonly icon: string; readonly label: string }>> = {
+  handled: { icon: '✓', label: 'Handled' },
+  error_policy: { icon: '✗', label: 'Error policy answered' },
+  failed: { icon: '✗', label: 'Failed' },
+  pending: { icon: '…', label: 'Waiting' },
+  no_handler: { icon: '–', label: 'No handler' },
+  refused: { icon: '!', label: 'Refused' },
+};
+
+/** The filter options above the list: value, label. */
+const FILTERS: readonly (readonly [string, string])[] = [
+  ['problems', 'Problems: error policy, failed, refused'],
+  ['error_policy', 'Error policy answered'],
+  ['failed', 'Failed or dead-lettered'],
+  ['refused', 'Refused'],
+  ['handled', 'Handled'],
+  ['pending', 'Waiting in the queue'],
+  ['no_handler', 'No handler'],
+];
+
 /**
- * One delivery as a `<details>` row: the summary line, and when expanded the exact request
- * (headers and body bytes as received), the response, the outcome and the log.
+ * A short label for where a delivery ended: "allowed", "error policy: deny", "dead-lettered
+ * after 8 attempts", "failed on attempt 2, retrying", "refused: signature_mismatch".
+ *
+ * @example
+ * ```ts
+ * finalLabel(['queued', 'retry_scheduled', 'dead_lettered'], undefined); // 'dead-lettered after 2 attempts'
+ * ```
+ */
+export function finalLabel(chain: readonly string[], reason: string | undefined): string {
+  const last = chain.at(-1) ?? 'unknown';
+  const attempts = chain.filter((o) => o !== 'queued' && o !== 'duplicate dropped').length - (chain[0] === 'queued' ? 0 : 1);
+  if (last.startsWith('error_policy_')) return `error policy: ${last.slice('error_policy_'.length)}`;
+  switch (last) {
+    case 'handled':
+      return attempts > 1 ? `handled on attempt ${attempts}` : 'handled';
+    case 'retry_scheduled':
+      return `failed on attempt ${attempts}, retrying`;
+    case 'dead_lettered':
+      return `dead-lettered after ${attempts} attempt${attempts === 1 ? '' : 's'}`;
+    case 'released':
+      return 'no attempts left: dead-lettered';
+    case 'handler_failed':
+      return 'handler failed';
+    case 'queued':
+      return 'queued, waiting for its first attempt';
+    case 'ignored':
+      return 'no handler: acknowledged';
+    case 'duplicate dropped':
+      return 'copy of a queued event: dropped';
+    case 'duplicate':
+      return 'already handled: acknowledged';
+    case 'rejected':
+      return `refused: ${reason ?? 'see the log'}`;
+    case 'internal_error':
+      return 'internal error (a bug): see the log';
+    default:
+      return last;
+  }
+}
+
+/**
+ * One delivery as a `<details>` row: a summary line that says how it ended (icon, words, colour)
+ * and that it opens; opened, the outcome chain step by step, what a refused handler returned and
+ * why, the request and the answer (JSON formatted, with copy buttons; the exact bytes too) and
+ * the log.
  *
  * @example
  * ```ts
@@ -161,7 +232,12 @@ function claimedEvent(body: Uint8Array): { type?: string; id?: string } {
 export function renderDelivery(record: DeliveryRecord, redact: (text: string) => string): string {
   const e = (text: string): string => escapeHtml(redact(text));
   const s = summarise(record);
-  const statusClass = record.status >= 200 && record.status < 300 ? 'ok' : record.status >= 500 ? 'error' : 'warn';
+  const d = describeRecord(record, redact);
+  const chain = d.steps.map((step) => step.outcome);
+  const kind = outcomeKind(chain);
+  const look = KIND_LOOK[kind];
+  const statusClass =
+    kind === 'handled' ? 'ok' : kind === 'error_policy' || kind === 'failed' ? 'bad' : kind === 'refused' ? 'warn' : 'muted';
   const source =
     record.source.kind === 'replay'
       ? `replay of #${record.source.of}${record.source.fresh ? ', fresh timestamp' : ''}`
@@ -177,31 +253,105 @@ export function renderDelivery(record: DeliveryRecord, redact: (text: string) =>
     ...Object.entries(record.responseHeaders).map(([name, value]) => `${name}: ${value}`),
   ].join('\n');
   const replayable = !record.bodyTooLarge && !record.bodyTruncated && record.method === 'POST';
+  const id = (part: string): string => `d${record.id}-${part}`;
+  const block = (part: string, title: string, text: string, extra = ''): string =>
+    `<div class="block"><div class="block-head"><span>${title}</span><button type="button" data-copy="${id(part)}" aria-label="Copy ${escapeHtml(title.toLowerCase())} of #${record.id}">Copy</button></div><pre id="${id(part)}" class="${part}"${extra}>${e(text)}</pre></div>`;
+  const pretty = prettyJson(bodyText);
+  const refused = d.returned !== undefined || d.violations.length > 0;
 
-  const outcomeDetails: string[] = [];
-  if (s.message) outcomeDetails.push(`<p>${e(s.message)}${s.reason ? ` <code>${e(s.reason)}</code>` : ''}</p>`);
-  if (s.violations.length > 0) {
-    outcomeDetails.push(
-      `<ul class="violations">${s.violations.map((v) => `<li><code>${e(v.path || '(response)')}</code> ${e(v.rule)}</li>`).join('')}</ul>`,
-    );
-  }
-  if (s.error) outcomeDetails.push(`<p class="error">${e(s.error)}</p>`);
-
-  return `<details class="delivery" id="delivery-${record.id}" data-id="${record.id}" data-type="${e(s.type)}" data-status="${record.status}" data-signature="${e(s.signature)}">
-<summary><span class="c-id">#${record.id}</span><span class="c-time">${e(clock(record.receivedAt))}</span><span class="c-type">${e(s.type)}</span><span class="c-sig sig-${s.signature === 'valid' ? 'ok' : s.signature === 'not checked' ? 'na' : 'bad'}">signature ${e(s.signature)}</span><span class="c-status st-${statusClass}">${record.status}</span><span class="c-latency">${e(formatMs(record.latencyMs))}</span><span class="c-outcome">${e(s.outcome)}</span><span class="c-source">${e(source)}</span></summary>
+  return `<details class="delivery k-${kind}" id="delivery-${record.id}" data-id="${record.id}" data-kind="${kind}" data-outcome="${e(chain.join(' → '))}" data-type="${e(s.type)}" data-status="${record.status}" data-signature="${e(s.signature)}">
+<summary title="Open for the outcome chain, the request and the answer"><span class="c-id">#${record.id}</span><span class="c-time" title="${e(clock(record.receivedAt))}">${e(clock(record.receivedAt).slice(0, 8))}</span><span class="c-type">${e(s.type)}</span><span class="c-sig sig-${s.signature === 'valid' ? 'ok' : s.signature === 'not checked' ? 'na' : 'bad'}">${e(s.signature)}</span><span class="c-status st-${statusClass}">${record.status}</span><span class="c-outcome"><span class="badge o-${kind}"><span aria-hidden="true">${look.icon}</span> <span class="sr-only">${look.label}: </span>${e(finalLabel(chain, s.reason))}</span></span><span class="c-latency">${e(formatMs(record.latencyMs))}</span><span class="c-source">${e(source)}</span><span class="c-open" aria-hidden="true"></span></summary>
 <div class="detail">
+<h3>Outcome: ${look.label.toLowerCase()}</h3>
+<ol class="chain">${d.steps.map((step, i) => renderStep(step, i, e)).join('')}</ol>
+${refused ? renderRefusal(d, e, block) : ''}
 ${replayable ? `<p class="actions"><button type="button" data-action="replay" data-id="${record.id}">Replay exact bytes</button> <button type="button" data-action="replay-fresh" data-id="${record.id}">Replay with a fresh timestamp</button></p>` : ''}
 <h3>Request${s.eventId ? ` <small>event id ${e(s.eventId)}</small>` : ''}</h3>
 <pre class="request-headers">${e(requestHead)}</pre>
-<pre class="request-body">${e(bodyText)}</pre>
+${pretty === undefined ? block('request-body', 'Body', bodyText) : `${block('request-json', 'Body (JSON, formatted)', pretty)}\n<details class="bytes"><summary>Exact bytes as received</summary>${block('request-body', 'Exact bytes', bodyText)}</details>`}
 <h3>Response <small>${e(formatMs(record.latencyMs))}</small></h3>
 <pre class="response-headers">${e(responseHead)}</pre>
-<pre class="response-body">${e(truncate(record.responseBody))}</pre>
-${outcomeDetails.length > 0 ? `<h3>Outcome</h3>\n${outcomeDetails.join('\n')}` : ''}
+${block('response-body', 'Body', prettyJson(record.responseBody) ?? truncate(record.responseBody))}
 <h3>Log</h3>
-<pre class="log">${e(record.lines.map((line) => JSON.stringify(line)).join('\n') || '(no log lines)')}</pre>
+${block('log', 'Log lines', record.lines.map((line) => JSON.stringify(line)).join('\n') || '(no log lines)')}
 </div>
 </details>`;
+}
+
+function renderStep(step: OutcomeStep, index: number, e: (text: string) => string): string {
+  const kind = outcomeKind([step.outcome]);
+  const failed = kind === 'error_policy' || kind === 'failed';
+  const words = failed || kind === 'no_handler' ? explainStep(step) : step.message;
+  const label = index === 0 ? 'Answer' : `Attempt ${index}`;
+  return `<li class="o-${kind}"><strong>${label}: ${e(step.outcome)}</strong>${words ? `<span class="why">${e(words)}</span>` : ''}${
+    step.error && !failed ? `<span class="why error">${e(step.error)}</span>` : ''
+  }</li>`;
+}
+
+function renderRefusal(
+  d: DeliveryOutcome,
+  e: (text: string) => string,
+  block: (part: string, title: string, text: string) => string,
+): string {
+  const parts = ["<h3>Why the handler's answer was refused</h3>"];
+  if (d.returned !== undefined) parts.push(block('returned', 'What the handler returned', prettyJson(d.returned) ?? d.returned));
+  if (d.violations.length > 0)
+    parts.push(
+      '<p>Authgear would reject it because:</p>',
+      `<ul class="violations">${d.violations.map((v) => `<li><code>${e(v.path || '(response)')}</code> ${e(v.rule)}</li>`).join('')}</ul>`,
+    );
+  return parts.join('\n');
+}
+
+/** The text as indented JSON, or `undefined` when it is not JSON (then it is shown as it came). */
+function prettyJson(text: string): string | undefined {
+  try {
+    return truncate(JSON.stringify(JSON.parse(text), null, 2));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A recorded delivery as a {@link DeliveryOutcome}.
+ *
+ * @example
+ * ```ts
+ * describeRecord(record, (text) => text).steps[0]?.outcome; // 'error_policy_deny'
+ * ```
+ */
+export function describeRecord(record: DeliveryRecord, redact: (text: string) => string): DeliveryOutcome {
+  const s = summarise(record);
+  const answer: OutcomeStep = {
+    outcome: s.outcome.split(' → ')[0] ?? 'unknown',
+    ...(s.reason ? { reason: s.reason } : {}),
+    ...(s.message ? { message: redact(s.message) } : {}),
+    ...(s.error ? { error: redact(s.error) } : {}),
+  };
+  const later = record.lines.slice(record.linesAtAnswer).filter((line) => typeof line.outcome === 'string');
+  const steps = [answer, ...later.map((line) => step(line, redact))];
+  return {
+    id: record.id,
+    status: record.status,
+    type: s.type,
+    steps,
+    violations: s.violations,
+    ...(record.handlerReturned !== undefined && answer.reason === 'invalid_response' ? { returned: redact(record.handlerReturned) } : {}),
+    settled: !(answer.outcome === 'queued' && later.length === 0),
+  };
+}
+
+function step(line: LogLine, redact: (text: string) => string): OutcomeStep {
+  const error =
+    typeof line.error_message === 'string'
+      ? `${typeof line.error_name === 'string' ? `${line.error_name}: ` : ''}${line.error_message}`
+      : undefined;
+  return {
+    outcome: String(line.outcome),
+    ...(typeof line.reason === 'string' ? { reason: line.reason } : {}),
+    message: redact(line.msg),
+    ...(error ? { error: redact(error) } : {}),
+  };
 }
 
 /**
@@ -235,7 +385,7 @@ export function renderInspectorPage(model: PageModel): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
 <title>Deliveries · Authgear webhooks inspector</title>
-<style nonce="${model.nonce}">${STYLE}</style>
+<style nonce="${model.nonce}">${INSPECTOR_STYLE}</style>
 </head>
 <body>
 <header>
@@ -255,13 +405,19 @@ export function renderInspectorPage(model: PageModel): string {
 <section>
 <h2>Deliveries</h2>
 <p class="hint"><strong>About replays.</strong> <em>Replay exact bytes</em> sends the recorded body and headers again, signature included. An Authgear event carries the time it was made (<code>context.timestamp</code>), and this server refuses events older than ${age === 0 ? 'MAX_EVENT_AGE_SECONDS (the check is off now)' : `${age} s (MAX_EVENT_AGE_SECONDS)`} as replays, so an exact replay of an older delivery gets <code>401</code> <code>timestamp_stale</code>. <em>Replay with a fresh timestamp</em> sets <code>context.timestamp</code> to now and signs the body again with this server's secret. Both keep the event id: the queue of non-blocking events drops a copy of an id it saw in the last 5 minutes (as SQS FIFO does), and with REJECT_REPEATED_BLOCKING_EVENTS on, a repeated blocking id gets <code>401</code>. To run a handler again with a new id, send a sample.</p>
-<div class="list-head" aria-hidden="true"><span>#</span><span>Time</span><span>Event type</span><span>Signature</span><span>Status</span><span>Latency</span><span>Outcome</span><span>Source</span></div>
+<div class="filters" role="group" aria-label="Filter deliveries">
+<label>Outcome <select id="filter-outcome"><option value="">All outcomes</option>${FILTERS.map(([value, label]) => `<option value="${value}" data-label="${escapeHtml(label)}">${escapeHtml(label)}</option>`).join('')}</select></label>
+<label>Event type <select id="filter-type"><option value="">All event types</option></select></label>
+<span id="shown" role="status" aria-live="polite"></span>
+</div>
+<p class="hint">Each row opens (click, or Tab to it and press Enter) to show the outcome step by step, the request and the answer.</p>
+<div class="list-head" aria-hidden="true"><span>#</span><span>Time</span><span>Event type</span><span>Signature</span><span>Status</span><span>Outcome</span><span>Latency</span><span>Source</span><span></span></div>
 <div id="deliveries" data-version="${model.version}">
 ${rows}
 </div>
 <p id="empty"${model.deliveries.length > 0 ? ' hidden' : ''}>No deliveries yet. Send a sample above, run <code>npm run send -- --all</code>, or point Authgear at this server.</p>
 </section>
-<script nonce="${model.nonce}">${SCRIPT}</script>
+<script nonce="${model.nonce}">${inspectorScript(INSPECTOR_PATH, INSPECTOR_REQUEST_HEADER)}</script>
 </body>
 </html>
 `;
@@ -282,91 +438,3 @@ function clock(epochMs: number): string {
 function formatMs(ms: number): string {
   return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
 }
-
-const STYLE = `
-:root { color-scheme: light dark; --muted: #6b7280; --ok: #15803d; --bad: #b91c1c; --warn: #b45309; --line: #d1d5db; }
-body { font: 14px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1200px; padding: 1rem 1.5rem 4rem; }
-h1 { font-size: 1.4rem; margin-bottom: .2rem; } h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; } h3 { font-size: .95rem; margin: 1rem 0 .3rem; }
-.hint, header p { color: var(--muted); max-width: 70rem; }
-.panel { border: 1px solid var(--line); border-radius: 6px; padding: .2rem 1rem .6rem; }
-form { display: flex; flex-wrap: wrap; gap: .8rem; align-items: end; } label { display: flex; flex-direction: column; gap: .2rem; font-size: .85rem; }
-select, input, button { font: inherit; padding: .3rem .5rem; }
-#status:empty { display: none; } #status { padding: .4rem .8rem; border-left: 4px solid var(--ok); background: rgba(127,127,127,.1); }
-#status.failed { border-color: var(--bad); }
-.delivery { border-bottom: 1px solid var(--line); }
-.delivery summary, .list-head { display: grid; grid-template-columns: 3.5rem 7rem minmax(14rem, 2fr) 10rem 3.5rem 5rem minmax(8rem, 1.5fr) 10rem; gap: .6rem; padding: .35rem .2rem; font-variant-numeric: tabular-nums; }
-.delivery summary { cursor: pointer; }
-.list-head { color: var(--muted); font-size: .8rem; border-bottom: 1px solid var(--line); }
-.delivery summary > span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.c-id, .c-time, .c-source, .c-latency { color: var(--muted); }
-.sig-ok, .st-ok { color: var(--ok); } .sig-bad, .st-error { color: var(--bad); font-weight: 600; } .st-warn { color: var(--warn); font-weight: 600; } .sig-na { color: var(--muted); }
-.detail { padding: 0 .5rem 1rem 4rem; }
-pre { background: rgba(127,127,127,.1); padding: .5rem .7rem; overflow-x: auto; white-space: pre-wrap; word-break: break-all; margin: .3rem 0; }
-.error { color: var(--bad); } .violations { margin: .2rem 0; }
-`;
-
-// Plain browser JavaScript; everything it inserts comes from the server already escaped.
-const SCRIPT = `
-(() => {
-  const list = document.getElementById('deliveries');
-  const empty = document.getElementById('empty');
-  const status = document.getElementById('status');
-  let version = Number(list.dataset.version);
-  let timer;
-
-  async function refresh() {
-    clearTimeout(timer);
-    try {
-      const res = await fetch('${INSPECTOR_PATH}/api/rows?since=' + version, { headers: { '${INSPECTOR_REQUEST_HEADER}': '1' } });
-      if (res.ok) {
-        const data = await res.json();
-        for (const row of data.rows) {
-          const existing = document.getElementById('delivery-' + row.id);
-          if (existing) {
-            const open = existing.open;
-            existing.insertAdjacentHTML('afterend', row.html);
-            existing.remove();
-            if (open) document.getElementById('delivery-' + row.id).open = true;
-          } else {
-            list.insertAdjacentHTML('afterbegin', row.html);
-          }
-        }
-        version = data.version;
-        empty.hidden = list.children.length > 0;
-      }
-    } catch (error) {
-      // The server is restarting or gone; keep polling.
-    }
-    timer = setTimeout(refresh, 1000);
-  }
-
-  async function post(path, body) {
-    status.className = '';
-    status.textContent = 'Sending…';
-    try {
-      const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', '${INSPECTOR_REQUEST_HEADER}': '1' }, body: JSON.stringify(body) });
-      const data = await res.json();
-      status.textContent = res.ok ? data.message : data.error;
-      status.className = res.ok ? '' : 'failed';
-    } catch (error) {
-      status.textContent = 'The local server did not answer: is npm start still running?';
-      status.className = 'failed';
-    }
-    await refresh();
-  }
-
-  document.addEventListener('click', (event) => {
-    const button = event.target.closest('button[data-action]');
-    if (!button) return;
-    post('${INSPECTOR_PATH}/api/replay', { id: Number(button.dataset.id), fresh: button.dataset.action === 'replay-fresh' });
-  });
-
-  document.getElementById('sample-form').addEventListener('submit', (event) => {
-    event.preventDefault();
-    const form = new FormData(event.target);
-    post('${INSPECTOR_PATH}/api/send', { type: form.get('type'), email: form.get('email') || undefined });
-  });
-
-  timer = setTimeout(refresh, 1000);
-})();
-`;

@@ -22,12 +22,15 @@ import { boundLine, DEFAULT_INSPECTOR_LIMITS, keepPrefix, truncateText, wasVerif
 import {
   INSPECTOR_PATH,
   INSPECTOR_REQUEST_HEADER,
+  claimedEvent,
   renderDelivery,
   renderInspectorPage,
   summarise,
   type DeliveryRecord,
   type LogLine,
 } from './inspector-page';
+
+import { waitForOutcome } from './outcome-api';
 
 export { INSPECTOR_PATH } from './inspector-page';
 
@@ -51,6 +54,8 @@ export interface Inspector {
   wrapListener(listener: NodeListener): NodeListener;
   /** The recorded deliveries, oldest first (a snapshot). */
   deliveries(): readonly DeliveryRecord[];
+  /** Notes what the blocking handler of the delivery being handled returned, shown when the core refuses it. */
+  noteReturned(value: unknown): void;
 }
 
 /** Per request: the raw headers from the listener, the log lines, and whom to tell when lines arrive later. */
@@ -61,6 +66,8 @@ interface RequestScope {
   readonly source?: DeliveryRecord['source'];
   /** Set once the delivery is recorded, for the inspector's own in-process deliveries. */
   recorded?: DeliveryRecord;
+  /** What the blocking handler returned, as JSON (or a description when it is not JSON). */
+  returned?: string;
 }
 
 /** Headers a proxy or tunnel adds; a request carrying one did not come from this machine's browser. */
@@ -99,11 +106,17 @@ export function createInspector(options: InspectorOptions): Inspector {
     receivedAt: number,
     latencyMs: number,
     lines: LogLine[],
+    returned: string | undefined,
   ): DeliveryRecord {
     // A request that was not verified may be anyone's junk: keep only enough to recognise it.
     const kept = request.bodyTooLarge
       ? { bytes: new Uint8Array(0), size: 0, truncated: false }
       : keepPrefix(request.body, wasVerified(lines) ? limits.maxBodyBytes : limits.unverifiedBodyBytes);
+    // Read before the cut, from a body no larger than a verified one may keep: labels only.
+    const claimed =
+      kept.truncated && !request.bodyTooLarge && kept.size <= limits.maxBodyBytes
+        ? claimedEvent(typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : request.body)
+        : undefined;
     const responseBody = truncateText(result.body, limits.maxBodyBytes);
     const entry: DeliveryRecord = {
       id: nextId++,
@@ -116,6 +129,7 @@ export function createInspector(options: InspectorOptions): Inspector {
       body: kept.bytes,
       bodySize: kept.size,
       bodyTruncated: kept.truncated,
+      ...(claimed ? { claimed } : {}),
       bodyTooLarge: request.bodyTooLarge === true,
       status: result.status,
       responseHeaders: result.headers,
@@ -123,6 +137,7 @@ export function createInspector(options: InspectorOptions): Inspector {
       latencyMs,
       lines,
       linesAtAnswer: lines.length,
+      ...(returned === undefined ? {} : { handlerReturned: returned }),
     };
     records.push(entry);
     keptBytes += sizeOf(entry);
@@ -138,7 +153,10 @@ export function createInspector(options: InspectorOptions): Inspector {
 
   const wrapApp = (app: WebhookApp): WebhookApp => {
     const wrapped: WebhookApp = {
-      routes: app.routes,
+      // A getter: `npm start` swaps the app behind `app` when a handler file changes.
+      get routes() {
+        return app.routes;
+      },
       async handle(request) {
         const meta = scope.getStore() ?? {};
         const lines: LogLine[] = [];
@@ -146,7 +164,7 @@ export function createInspector(options: InspectorOptions): Inspector {
         const receivedAt = Date.now();
         const started = performance.now();
         const response = await scope.run(own, () => app.handle(request));
-        const entry = record(request, meta, response, receivedAt, performance.now() - started, lines);
+        const entry = record(request, meta, response, receivedAt, performance.now() - started, lines, own.returned);
         meta.recorded = entry;
         // Lines written later (a queued event being processed) update the row.
         own.touch = () => changedAt.has(entry.id) && changedAt.set(entry.id, ++version);
@@ -308,6 +326,12 @@ export function createInspector(options: InspectorOptions): Inspector {
         const rows = records.filter((r) => (changedAt.get(r.id) ?? 0) > since).map((r) => ({ id: r.id, html: renderDelivery(r, redact) }));
         return sendJson(res, 200, { version, rows });
       }
+      if (req.method === 'GET' && path === `${INSPECTOR_PATH}/api/outcome`) {
+        // For npm run send: what became of its delivery, waiting for a queued event's first attempt.
+        const eventId = query.get('event_id') ?? '';
+        const outcome = await waitForOutcome(() => records, eventId, Number(query.get('wait_ms') ?? 0), await redactor());
+        return outcome ? sendJson(res, 200, outcome) : sendJson(res, 404, { error: `no delivery of event ${eventId} was recorded` });
+      }
       if (req.method === 'POST' && path === `${INSPECTOR_PATH}/api/replay`)
         return sendJson(res, 200, { message: await replay(await readJson(req)) });
       if (req.method === 'POST' && path === `${INSPECTOR_PATH}/api/send`)
@@ -334,7 +358,23 @@ export function createInspector(options: InspectorOptions): Inspector {
       scope.run({ rawHeaders: req.rawHeaders }, () => listener(req, res));
     };
 
-  return { wrapApp, wrapLogger, wrapListener, deliveries: () => records.slice() };
+  const noteReturned = (value: unknown): void => {
+    const current = scope.getStore();
+    if (current?.lines) current.returned = describeReturned(value);
+  };
+
+  return { wrapApp, wrapLogger, wrapListener, deliveries: () => records.slice(), noteReturned };
+}
+
+/** A handler's return value as the core would send it (JSON), or what it is when it is not JSON. */
+function describeReturned(value: unknown): string {
+  if (value === undefined) return 'undefined (the handler returned nothing)';
+  try {
+    const json = JSON.stringify(value);
+    return json === undefined ? `${typeof value} (not JSON)` : json;
+  } catch (error) {
+    return `a value that cannot be made JSON: ${error instanceof Error ? error.message : String(error)}`;
+  }
 }
 
 /** What a kept delivery costs in body bytes (request prefix and answer, as stored). */

@@ -5,9 +5,10 @@
 import { ConfigError, ENV } from '../core/config';
 import { DEFAULTS } from '../core/constants';
 import { HandlerFileError } from '../core/errors';
-import { removeLocalState, writeLocalState } from '../devtools/local-state';
+import { readLocalState, removeLocalState, writeLocalState } from '../devtools/local-state';
 import { describeAdminApi } from '../admin-api/describe';
 import { loadEnvFile } from './env-file';
+import { reportReload } from './reload-report';
 import { PortInUseError, startLocalServer, type LocalServer } from './server';
 
 const ENV_FILE = '.env';
@@ -18,9 +19,19 @@ async function main(): Promise<void> {
   // Handler files read process.env themselves (as they do in Lambda), so they must see .env too.
   for (const [name, value] of Object.entries(env)) if (process.env[name] === undefined && value !== undefined) process.env[name] = value;
 
-  const server = await startLocalServer({ projectRoot, port: readPort(env.PORT), env });
+  let reported: ReturnType<typeof reportReload> | undefined;
+  const server = await startLocalServer({
+    projectRoot,
+    port: readPort(env.PORT),
+    env,
+    watch: true,
+    onReload: (result, changed) => reported?.(result, changed),
+  });
+  reported = reportReload(server);
   process.stdout.write(describe(server));
-  // Lets `npm run send` find this server (and a generated secret) without asking.
+  // Lets `npm run send` find this server (and a generated secret) without asking. A second
+  // server in this folder takes over; when it stops, the first one is found again.
+  const previous = readLocalState(projectRoot);
   const stateProblem = writeLocalState(projectRoot, {
     url: server.url,
     pid: process.pid,
@@ -32,7 +43,7 @@ async function main(): Promise<void> {
   const stop = (): void => {
     if (stopping) process.exit(0);
     stopping = true;
-    removeLocalState(projectRoot, process.pid);
+    removeLocalState(projectRoot, process.pid, previous);
     server.close().then(
       () => process.exit(0),
       () => process.exit(0),
@@ -85,6 +96,7 @@ function describe(server: LocalServer): string {
     '',
     server.hookYaml.trimEnd(),
     '',
+    'Saving a file under functions/ or shared/ reloads the handlers; the secret, the inspector and the queue stay.',
     'Press Ctrl+C to stop. Request logs follow, one JSON line per request.',
     '',
   );

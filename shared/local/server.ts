@@ -1,18 +1,21 @@
 import { randomInt } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AdminApiConfig } from '../admin-api/config';
-import { adminApiFromEnvironment } from '../adapters/admin-api';
+import { type AdminApiConfig, readAdminApiConfig } from '../admin-api/config';
+import { adminApiKeyLoader } from '../adapters/admin-api';
 import { createNodeListener } from '../adapters/node-http';
-import { createWebhookApp, type RouteInfo } from '../core/app';
+import type { RouteInfo, WebhookApp } from '../core/app';
 import { ConfigError, ENV, readConfig } from '../core/config';
+import { HandlerFileError } from '../core/errors';
 import { renderHookConfig } from '../core/hook-config';
 import { createJsonLogger, type Logger } from '../core/logger';
+import { RecentEventIds } from '../core/queued';
 import { parseSecretValue, SecretStore, staticSecretSource, type SecretSource } from '../core/secret';
 import { secretsManagerSource } from '../core/secrets-manager';
-import { findHandlerFiles, loadHandlers } from '../discovery/handler-files';
 import { createInspector, INSPECTOR_PATH } from './inspector';
 import { applyServerLimits, readServerLimits, serverOptions } from './server-limits';
+import { createReloader, servedTypes, type LoadResult } from './reloader';
+import { watchSources } from './watch';
 import { readLocalRetrySpeedup, readRetryWindowMinutes } from '../queue/config';
 import { createLocalQueue, type LocalQueue } from '../queue/local-queue';
 import { retrySchedule } from '../queue/retry';
@@ -28,6 +31,13 @@ export interface LocalServerOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Default: JSON lines at `LOG_LEVEL`. */
   readonly logger?: Logger;
+  /**
+   * Reload on save: watch `functions/` and `shared/` and rebuild the handlers and the core after
+   * each change, keeping the secret, the inspector's records and the local queue. Default false.
+   */
+  readonly watch?: boolean;
+  /** Told how each reload after a change went (with `watch`, or after {@link LocalServer.reload}). */
+  readonly onReload?: (result: LoadResult, changed: readonly string[]) => void;
 }
 
 /** A route with where to reach it locally and the event types it handles. */
@@ -43,8 +53,9 @@ export interface LocalServer {
   readonly url: string;
   readonly port: number;
   readonly secret: LocalSecret;
+  /** The routes of the build serving now (they change when handler files are added or removed). */
   readonly routes: readonly LocalRoute[];
-  /** The `hook:` block of `authgear.yaml` for `http://localhost:<port>`. */
+  /** The `hook:` block of `authgear.yaml` for this server's URL (the same host as `url`), for the routes serving now. */
   readonly hookYaml: string;
   /** The delivery inspector page, e.g. `http://127.0.0.1:3000/_inspector`. */
   readonly inspectorUrl: string;
@@ -52,6 +63,11 @@ export interface LocalServer {
   readonly queue: LocalQueue;
   /** Whether `context.adminApi` can be used, and if not, why. */
   readonly adminApi: AdminApiConfig;
+  /**
+   * Rebuilds the handlers and the core now, as a save does with `watch`. A build that fails leaves
+   * the previous one serving; the result says why.
+   */
+  reload(changed?: readonly string[]): Promise<LoadResult>;
   close(): Promise<void>;
 }
 
@@ -91,23 +107,44 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   // The inspector (/_inspector) records each delivery with the log lines written for it.
   const inspector = createInspector({ secrets: () => secrets.get(), maxEventAgeSeconds: config.maxEventAgeSeconds });
   const logger = inspector.wrapLogger(options.logger ?? createJsonLogger({ level: config.logLevel }));
-  const handlers = await loadHandlers(findHandlerFiles(projectRoot));
 
   const { source, secret } = chooseSecret(env);
   const secrets = new SecretStore({ source, logger, ttlMs: config.secretCacheTtlMs, refreshIntervalMs: config.secretRefreshIntervalMs });
   void secrets.prime();
 
-  const adminApi = adminApiFromEnvironment(env, config);
   // Non-blocking events go through a queue with the deployed retry schedule, as in the stack.
+  // Its attempts run the handlers of the build serving at the time, so a fix applies to retries.
   const queue = createLocalQueue({
-    handlers,
+    handlers: {},
+    processEvent: (body, delivery) => reloader.current().processQueued(body, delivery),
     config,
     logger,
-    adminApi,
     schedule: retrySchedule(readRetryWindowMinutes(env)),
     speedup: readLocalRetrySpeedup(env),
   });
-  const app = createWebhookApp({ handlers, secrets, config, logger, nonBlockingQueue: queue, adminApi });
+  // The handlers and the core are built like a deployment's bundle, and rebuilt on save.
+  const reloader = createReloader({
+    projectRoot,
+    env,
+    secrets,
+    logger,
+    queue,
+    handled: new RecentEventIds(),
+    onBlockingReturn: inspector.noteReturned,
+    loadAdminApiKey: adminApiKeyLoader(),
+  });
+  const first = await reloader.load();
+  if (!first.ok) {
+    reloader.close();
+    queue.close();
+    throw new HandlerFileError(first.error);
+  }
+  const app: WebhookApp = {
+    get routes() {
+      return reloader.current().app.routes;
+    },
+    handle: (request) => reloader.current().app.handle(request),
+  };
   const server = createServer(
     serverOptions(limits),
     inspector.wrapListener(
@@ -115,31 +152,51 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     ),
   );
   applyServerLimits(server, limits, logger);
-  await listen(server, options.port, host);
+  try {
+    await listen(server, options.port, host);
+  } catch (error) {
+    reloader.close();
+    queue.close();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
-
   const url = `http://${urlHost(host)}:${port}`;
-  const blocking = [...(handlers.blocking?.keys() ?? [])];
-  const nonBlocking = [...(handlers.nonBlocking?.keys() ?? [])];
-  const routes = app.routes.map(
-    (r): LocalRoute => ({ ...r, url: `${url}${r.path}`, events: r.route.kind === 'blocking' ? [r.route.eventType] : nonBlocking }),
-  );
+
+  const reload = async (changed: readonly string[] = []): Promise<LoadResult> => {
+    const result = await reloader.load();
+    options.onReload?.(result, changed);
+    return result;
+  };
+  const watcher = options.watch ? watchSources(projectRoot, ['functions', 'shared'], (changed) => void reload(changed)) : undefined;
 
   let closing: Promise<void> | undefined;
   return {
     url,
     port,
     secret,
-    routes,
-    hookYaml: renderHookConfig(`http://localhost:${port}`, blocking, nonBlocking),
+    get routes() {
+      const { nonBlocking } = servedTypes(reloader.current().handlers);
+      return app.routes.map(
+        (r): LocalRoute => ({ ...r, url: `${url}${r.path}`, events: r.route.kind === 'blocking' ? [r.route.eventType] : nonBlocking }),
+      );
+    },
+    get hookYaml() {
+      const { blocking, nonBlocking } = servedTypes(reloader.current().handlers);
+      // The same host as the banner's URLs: the address this server listens on.
+      return renderHookConfig(url, blocking, nonBlocking);
+    },
     inspectorUrl: `${url}${INSPECTOR_PATH}`,
     queue,
-    adminApi: adminApi.config,
+    // The build serving makes the client; this only says whether it can.
+    adminApi: readAdminApiConfig(env),
+    reload,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
+        watcher?.close();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
         queue.close();
+        reloader.close();
       });
       return closing;
     },

@@ -8,14 +8,17 @@ import type { RuntimeConfig } from '../core/config';
 import type { HandlerSet } from '../core/handler';
 import type { Logger } from '../core/logger';
 import type { AdminApiFactory } from '../admin-api/types';
-import { createQueuedEventProcessor, formatDuration, type NonBlockingQueue } from '../core/queued';
+import { createQueuedEventProcessor, formatDuration, type NonBlockingQueue, type QueuedEventProcessor } from '../core/queued';
 import type { RetrySchedule } from './retry';
 
 /** SQS FIFO drops a second message with the same deduplication id for 5 minutes; so does this queue. */
 const DEDUPLICATION_WINDOW_MS = 5 * 60_000;
 
 export interface LocalQueueOptions {
+  /** Ignored when `processEvent` is given. */
   readonly handlers: HandlerSet;
+  /** Runs each attempt instead of a processor made from `handlers` (`npm start` swaps handlers on reload). */
+  readonly processEvent?: QueuedEventProcessor;
   readonly config: RuntimeConfig;
   readonly logger: Logger;
   readonly schedule: RetrySchedule;
@@ -85,12 +88,14 @@ export function createLocalQueue(options: LocalQueueOptions): LocalQueue {
   const { schedule, speedup, logger } = options;
   if (!(speedup > 0)) throw new RangeError(`speedup must be a positive number (got ${speedup})`);
   const now = options.now ?? Date.now;
-  const processEvent = createQueuedEventProcessor({
-    handlers: options.handlers,
-    config: options.config,
-    logger,
-    ...(options.adminApi ? { adminApi: options.adminApi } : {}),
-  });
+  const processEvent =
+    options.processEvent ??
+    createQueuedEventProcessor({
+      handlers: options.handlers,
+      config: options.config,
+      logger,
+      ...(options.adminApi ? { adminApi: options.adminApi } : {}),
+    });
   const pending = new Set<Entry>();
   const deadLetters: LocalDeadLetter[] = [];
   /** Event id → end of its deduplication window. */

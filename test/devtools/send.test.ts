@@ -2,12 +2,12 @@
  * `npm run send`: the logic (building, --set, secrets, judging answers as Authgear would) and the
  * CLI itself, spawned with tsx against an in-process local server and a fake receiver.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOCKING_EVENT_TYPES, type BlockingEventType } from '../../shared/core/constants';
 import { findHandlerFiles } from '../../shared/discovery/handler-files';
@@ -44,7 +44,7 @@ let server: LocalServer;
 let fake: Server;
 let fakeUrl: string;
 /** What the fake receiver answers, by path. */
-const fakeAnswers = new Map<string, { status: number; body: string }>();
+const fakeAnswers = new Map<string, { status: number; body: string; headers?: Record<string, string> }>();
 let workDir: string;
 
 beforeAll(async () => {
@@ -53,7 +53,7 @@ beforeAll(async () => {
     req.resume();
     req.on('end', () => {
       const answer = fakeAnswers.get(req.url ?? '') ?? { status: 200, body: '{"is_allowed":true}' };
-      res.writeHead(answer.status, { 'content-type': 'application/json' });
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
       res.end(answer.body);
     });
   });
@@ -66,6 +66,12 @@ beforeAll(async () => {
   });
   fakeAnswers.set('/blocking/user.profile.pre_update', { status: 200, body: '<html>Hello</html>' });
   fakeAnswers.set('/non-blocking', { status: 500, body: '{"error":"boom"}' });
+  // A deployment whose handler failed: only the answer header tells.
+  fakeAnswers.set('/blocking/user.pre_schedule_deletion', {
+    status: 200,
+    body: '{"is_allowed":false,"title":"Temporarily unavailable","reason":"Try again."}',
+    headers: { 'x-authgear-webhooks-answer': 'error-policy' },
+  });
   workDir = tempDir();
   writeFileSync(join(workDir, 'broken.json'), '{"user":');
 });
@@ -341,6 +347,43 @@ describe('choosing the signing secret', () => {
     expect(readLocalState(root)).toBeUndefined();
     expect(localStatePath(root)).toContain(join('node_modules', '.cache'));
   });
+
+  it('keeps one state file per project folder, even where folders share node_modules', () => {
+    // Prepare: two projects linking one node_modules, as the tests' temporary projects do
+    const shared = tempDir();
+    const [a, b] = [tempDir(), tempDir()];
+    for (const root of [a, b]) symlinkSync(shared, join(root, 'node_modules'));
+
+    // Act
+    writeLocalState(a, { url: 'http://127.0.0.1:3001', pid: process.pid });
+    writeLocalState(b, { url: 'http://127.0.0.1:3002', pid: process.pid });
+    removeLocalState(b, process.pid);
+
+    // Assess
+    expect(readLocalState(a)).toEqual({ url: 'http://127.0.0.1:3001', pid: process.pid });
+    expect(readLocalState(b)).toBeUndefined();
+  });
+
+  it('puts back the state of the server it replaced when that one still runs, and tidies files of dead servers', () => {
+    // Prepare: a running server (this test's parent process) and the file of a server that died
+    const root = tempDir();
+    const first = { url: 'http://127.0.0.1:3001', pid: process.ppid };
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    const deadFile = localStatePath(root).replace(/local-server-\w+\.json$/, 'local-server-0123456789ab.json');
+    mkdirSync(dirname(deadFile), { recursive: true });
+    writeFileSync(deadFile, JSON.stringify({ url: 'http://127.0.0.1:3004', pid: dead }));
+    writeLocalState(root, first);
+
+    // Act: a second server takes over, then stops
+    writeLocalState(root, { url: 'http://127.0.0.1:3002', pid: process.pid });
+    const takenOver = readLocalState(root);
+    removeLocalState(root, process.pid, first);
+
+    // Assess
+    expect(takenOver?.url).toBe('http://127.0.0.1:3002');
+    expect(existsSync(deadFile)).toBe(false);
+    expect(readLocalState(root)).toEqual(first);
+  });
 });
 
 describe('delivering to the local server', () => {
@@ -407,8 +450,9 @@ describe.concurrent('npm run send (the CLI)', () => {
     const rows = result.stdout.split('\n').filter((line) => /^[a-z]+\.[a-z_.]+\s+\d{3}\s/.test(line));
     expect(rows).toHaveLength(40);
     expect(result.stdout).toMatch(/^TYPE\s+STATUS\s+LATENCY\s+VERDICT$/m);
+    const handled = findHandlerFiles(REPO).nonBlocking.length;
     expect(result.stdout).toContain(
-      `40 events sent to ${server.url}: ${40 - (BLOCKING_EVENT_TYPES.length - served)} accepted, ${BLOCKING_EVENT_TYPES.length - served} not served, 0 failed`,
+      `40 events sent to ${server.url}: ${served} answered by their handler, 0 answered by the error policy, ${handled} handled, ${31 - handled} no handler, ${BLOCKING_EVENT_TYPES.length - served} not served, 0 failed`,
     );
   });
 
@@ -423,6 +467,18 @@ describe.concurrent('npm run send (the CLI)', () => {
     expect(result.stdout).toContain(
       "Authgear would REJECT this answer, and the user's operation would fail:\n  - reason: reason is not allowed when is_allowed is true",
     );
+  });
+
+  it('exits 1 when a deployment says the error policy answered (its answer header), though Authgear would accept the answer', async () => {
+    // Prepare: the fake receiver answers user.pre_schedule_deletion with a valid deny and x-authgear-webhooks-answer: error-policy
+
+    // Act
+    const result = await runCli(['user.pre_schedule_deletion', '--url', fakeUrl, '--secret', SECRET]);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("Authgear would accept this answer: the user's operation is denied.");
+    expect(result.stdout).toContain("FAILED: the handler failed and the error policy answered; the function's log says why.");
   });
 
   it('--all marks rejected answers and failed deliveries in the table and exits 1', async () => {
