@@ -24,7 +24,7 @@ import {
   statementsOfRole,
   synth,
   type Synth,
-} from './test-helpers';
+} from '../test/support/stack-helpers';
 
 afterAll(removeTempDirs);
 

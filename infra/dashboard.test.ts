@@ -14,7 +14,7 @@ import { sampleBody } from '../shared/devtools/samples';
 import { signedRequest } from '../shared/devtools/testing';
 import { ALARM_IDS } from './alarms';
 import { LOG_METRICS } from './log-metrics';
-import { makeProject, removeTempDirs, resourcesOfType, synth, type Synth } from './test-helpers';
+import { makeProject, removeTempDirs, resourcesOfType, synth, type Synth } from '../test/support/stack-helpers';
 
 afterAll(removeTempDirs);
 

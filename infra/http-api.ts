@@ -8,7 +8,7 @@ import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { BLOCKING_PATH_PREFIX, NON_BLOCKING_PATH } from '../shared/core/constants';
+import { NON_BLOCKING_PATH, routePath } from '../shared/core/routes';
 import type { HandlerFile } from '../shared/discovery/handler-files';
 import { acknowledge } from './security-checks';
 
@@ -82,7 +82,7 @@ export function webhookHttpApi(stack: Stack, options: WebhookHttpApiOptions): We
   // invoking (and paying for) a function.
   const routes = [
     ...options.blockingFiles.flatMap((file) =>
-      api.addRoutes({ path: `${BLOCKING_PATH_PREFIX}${file.eventType}`, methods: [HttpMethod.POST], integration: blockingIntegration }),
+      api.addRoutes({ path: routePath(file.eventType), methods: [HttpMethod.POST], integration: blockingIntegration }),
     ),
     ...api.addRoutes({ path: NON_BLOCKING_PATH, methods: [HttpMethod.POST], integration: nonBlockingIntegration }),
   ];

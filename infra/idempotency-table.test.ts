@@ -4,7 +4,7 @@
  */
 import { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IDEMPOTENCY_TABLE } from '../shared/idempotency/table';
+import { IDEMPOTENCY_TABLE } from '../shared/core/idempotency';
 import { IDEMPOTENCY_TABLE_ACTIONS } from './idempotency-table';
 import { resolveOptions, StackConfigError } from './options';
 import { WORKER_TIMEOUT_SECONDS } from './webhook-queue';
@@ -20,7 +20,7 @@ import {
   statementsOfRole,
   synth,
   type Synth,
-} from './test-helpers';
+} from '../test/support/stack-helpers';
 
 afterAll(removeTempDirs);
 

@@ -7,7 +7,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { IDEMPOTENCY_TABLE } from '../shared/idempotency/table';
+import { IDEMPOTENCY_TABLE } from '../shared/core/idempotency';
 
 /**
  * What the worker does to the table, and nothing more: claim (conditional PutItem), mark done

@@ -5,8 +5,10 @@
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { DEFAULTS } from '../shared/core/constants';
-import { defaultRetentionHours, IDEMPOTENCY_DEFAULTS, minRetentionHours } from '../shared/idempotency/config';
-import { RETRY_DEFAULTS } from '../shared/queue/retry';
+import { defaultRetentionHours, IDEMPOTENCY_DEFAULTS, minRetentionHours } from '../shared/core/idempotency';
+import { LOG_LEVELS, type LogLevel } from '../shared/core/logger';
+import { RETRY_DEFAULTS } from '../shared/core/retry';
+import { parseInteger, parseList } from '../shared/core/values';
 import type { ProductionOptions } from './production-options';
 
 /** The stack name used when the `stackName` context value is not given. */
@@ -37,8 +39,7 @@ const MAX_CONCURRENCY = 1000;
 const MAX_THROTTLE_RATE = 10_000;
 const MAX_THROTTLE_BURST = 5_000;
 
-const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export type { LogLevel };
 
 /** The retention periods CloudWatch Logs accepts (it rejects any other number of days). */
 const RETENTION_DAYS: readonly number[] = Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number');
@@ -342,9 +343,8 @@ function optionalString(value: unknown, name: string): string | undefined {
 }
 
 function optionalInteger(value: unknown, name: string): number | undefined {
-  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return undefined;
-  const number = typeof value === 'number' ? value : typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(number)) throw new StackConfigError(`${name} must be an integer (got ${JSON.stringify(value)})`);
+  const number = parseInteger(value);
+  if (Number.isNaN(number)) throw new StackConfigError(`${name} must be an integer (got ${JSON.stringify(value)})`);
   return number;
 }
 
@@ -357,12 +357,12 @@ function integerInRange(value: unknown, name: string, min: number, max: number, 
 }
 
 function domainList(value: unknown): readonly string[] | undefined {
-  if (value === undefined || value === null) return undefined;
-  const items = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : undefined;
-  if (!items?.every((item): item is string => typeof item === 'string')) {
+  const items = parseList(value);
+  if (items === null) {
     throw new StackConfigError(`deniedEmailDomains must be a comma-separated string or a list of strings (got ${JSON.stringify(value)})`);
   }
-  const domains = items.map((d) => d.trim().toLowerCase()).filter(Boolean);
+  if (items === undefined) return undefined;
+  const domains = items.map((d) => d.toLowerCase());
   const invalid = domains.filter((d) => !DOMAIN.test(d));
   if (invalid.length > 0) {
     throw new StackConfigError(

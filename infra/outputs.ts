@@ -5,7 +5,7 @@
  */
 import { CfnOutput, type Stack } from 'aws-cdk-lib';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { BLOCKING_PATH_PREFIX, NON_BLOCKING_PATH } from '../shared/core/constants';
+import { NON_BLOCKING_PATH, routePath } from '../shared/core/routes';
 import { renderHookConfig } from '../shared/core/hook-config';
 import type { HandlerFile } from '../shared/discovery/handler-files';
 import type { WebhookSecret } from './webhook-secret';
@@ -33,7 +33,7 @@ export function addHookOutputs(
   const { baseUrl: base, blocking, nonBlocking, secret } = options;
   for (const file of blocking) {
     new CfnOutput(stack, `BlockingUrl${pascalCase(file.eventType)}`, {
-      value: `${base}${BLOCKING_PATH_PREFIX}${file.eventType}`,
+      value: `${base}${routePath(file.eventType)}`,
       description: `Authgear blocking hook URL for ${file.eventType}`,
     });
   }

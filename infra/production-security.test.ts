@@ -11,7 +11,7 @@ import { NIST80053R5Checks, ServerlessChecks, type NagPack } from 'cdk-nag';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addSecurityChecks } from './security-checks';
 import { AuthgearWebhooksStack } from './stack';
-import { CDK_JSON_CONTEXT, NO_BUNDLING, makeProject, removeTempDirs, tempDir } from './test-helpers';
+import { CDK_JSON_CONTEXT, NO_BUNDLING, makeProject, removeTempDirs, tempDir } from '../test/support/stack-helpers';
 
 afterAll(removeTempDirs);
 

@@ -18,7 +18,7 @@ import {
   synth,
   type Statement,
   type Synth,
-} from './test-helpers';
+} from '../test/support/stack-helpers';
 
 afterAll(removeTempDirs);
 

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { redrive } from '../shared/queue/redrive';
+import { redrive } from '../shared/aws/redrive';
 import { stageOutputsFile, stageStackName } from './stage-names';
 import { DEFAULT_STACK_NAME } from './stack';
 

@@ -27,7 +27,7 @@ import {
   tempDir,
   type Statement,
   type TemplateJson,
-} from './test-helpers';
+} from '../test/support/stack-helpers';
 
 afterAll(removeTempDirs);
 

@@ -6,7 +6,7 @@ import type { CfnSecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HandlerFileError } from '../shared/core/errors';
 import { renderHookConfig } from '../shared/core/hook-config';
-import { retrySchedule } from '../shared/queue/retry';
+import { retrySchedule } from '../shared/core/retry';
 import { StackConfigError, pascalCase } from './stack';
 import {
   CDK_JSON_CONTEXT,
@@ -22,7 +22,7 @@ import {
   statementsOfRole,
   synth,
   tempDir,
-} from './test-helpers';
+} from '../test/support/stack-helpers';
 
 /** What the durable non-blocking path adds to the outputs: the URLs `npm run redrive` reads. */
 const QUEUE_OUTPUTS = ['NonBlockingQueueUrl', 'DeadLetterQueueUrl'];

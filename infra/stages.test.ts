@@ -13,7 +13,15 @@ import { StackConfigError } from './options';
 import { AuthgearWebhooksStack } from './stack';
 import { readStages, stageCommand } from './stage-cli';
 import { applyStage } from './stages';
-import { CDK_JSON_CONTEXT, NO_BUNDLING, REPO_ROOT, makeProject, removeTempDirs, tempDir, type TemplateJson } from './test-helpers';
+import {
+  CDK_JSON_CONTEXT,
+  NO_BUNDLING,
+  REPO_ROOT,
+  makeProject,
+  removeTempDirs,
+  tempDir,
+  type TemplateJson,
+} from '../test/support/stack-helpers';
 
 afterAll(removeTempDirs);
 

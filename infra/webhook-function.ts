@@ -10,7 +10,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode, LogLevel as EsbuildLogLevel } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { HandlerFile } from '../shared/discovery/handler-files';
-import { writeLambdaEntry, type LambdaEntryKind } from '../shared/discovery/lambda-entry';
+import { writeLambdaEntry, type LambdaEntryKind } from '../shared/bundling/lambda-entry';
 import { StackConfigError } from './options';
 import { acknowledge } from './security-checks';
 import type { WebhookSecret } from './webhook-secret';
@@ -115,8 +115,8 @@ export function webhookFunction(stack: Stack, id: WebhookFunctionId, options: We
       // - event-stream support, which no Secrets Manager or SQS operation uses: 19 KiB, 3–5 ms.
       esbuildArgs: {
         '--alias': [
-          `@aws-sdk/credential-provider-node=${join(projectRoot, 'shared', 'adapters', 'lambda-credentials.ts')}`,
-          `@smithy/core/event-streams=${join(projectRoot, 'shared', 'adapters', 'lambda-event-streams.ts')}`,
+          `@aws-sdk/credential-provider-node=${join(projectRoot, 'shared', 'bundling', 'lambda-credentials.ts')}`,
+          `@smithy/core/event-streams=${join(projectRoot, 'shared', 'bundling', 'lambda-event-streams.ts')}`,
         ],
       },
       logLevel: EsbuildLogLevel.WARNING,

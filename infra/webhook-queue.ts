@@ -6,6 +6,7 @@ import { Duration, type Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { maxReceiveCount } from '../shared/core/retry';
 
 /**
  * The worker runs a batch's handlers side by side, each within NON_BLOCKING_DEADLINE_MS (25 s by
@@ -41,7 +42,7 @@ export function webhookQueues(stack: Stack, options: { readonly maxAttempts: num
   });
   const queue = new sqs.Queue(stack, 'EventQueue', {
     fifo: true,
-    // The receiver sets the Authgear event id as deduplication id and as group (see shared/queue/sqs.ts).
+    // The receiver sets the Authgear event id as deduplication id and as group (see shared/aws/sqs.ts).
     contentBasedDeduplication: false,
     deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
     fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
@@ -51,9 +52,7 @@ export function webhookQueues(stack: Stack, options: { readonly maxAttempts: num
     retentionPeriod: QUEUE_RETENTION,
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
-    // One receive per attempt, plus one on which the worker only acknowledges a repeat of an event
-    // it already handled (a lost delete) or hands the message back; then SQS dead-letters it.
-    deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: options.maxAttempts + 1 },
+    deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: maxReceiveCount(options.maxAttempts) },
   });
   return { queue, deadLetterQueue };
 }

@@ -25,6 +25,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLambdaHandler, type LambdaHandler } from '../shared/adapters/lambda';
+import { createReceiverHandler } from '../shared/adapters/lambda-receiver';
+import { createInlineQueue } from '../shared/queue/inline-queue';
 import { createWebhookApp, type WebhookApp } from '../shared/core/app';
 import type { LoadedHandlerModule } from '../shared/core/assemble';
 import { readConfig } from '../shared/core/config';
@@ -845,11 +847,15 @@ describe('attack: generated hostile deliveries through the core and the Lambda a
     const config = readConfig({ LOG_LEVEL: 'info' });
     const logger = auditingLogger();
     const coreSource = countingSource(SECRET);
+    const coreHandlers = {
+      blocking: new Map(blockingHandlers.map((h) => [h.event, h])),
+      nonBlocking: new Map(nonBlockingHandlers.map((h) => [h.event, h])),
+    };
+    // Non-blocking events go through the queue processor within the request, so a handler call
+    // shows up as it would from the worker.
     const core: WebhookApp = createWebhookApp({
-      handlers: {
-        blocking: new Map(blockingHandlers.map((h) => [h.event, h])),
-        nonBlocking: new Map(nonBlockingHandlers.map((h) => [h.event, h])),
-      },
+      handlers: coreHandlers,
+      nonBlockingQueue: createInlineQueue({ handlers: coreHandlers, config, logger, now: () => clock }),
       secrets: new SecretStore({
         source: coreSource,
         logger,
@@ -870,12 +876,12 @@ describe('attack: generated hostile deliveries through the core and the Lambda a
         logger,
         secretSource: lambdaSources.blocking,
       }),
-      'non-blocking': createLambdaHandler({
-        serve: 'non-blocking',
-        modules: modulesOf(nonBlockingHandlers),
+      'non-blocking': createReceiverHandler({
+        eventTypes: HANDLED_NON_BLOCKING,
         env: lambdaEnv,
         logger,
         secretSource: lambdaSources.nonBlocking,
+        queue: createInlineQueue({ handlers: { nonBlocking: coreHandlers.nonBlocking }, config: readConfig(lambdaEnv), logger }),
       }),
     };
     const served = {

@@ -7,8 +7,8 @@
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type EventClaims, MemoryEventClaims } from '../shared/core/claims';
-import { dynamoDbEventClaims } from '../shared/idempotency/dynamodb-claims';
-import { IDEMPOTENCY_TABLE } from '../shared/idempotency/table';
+import { dynamoDbEventClaims } from '../shared/aws/dynamodb-claims';
+import { IDEMPOTENCY_TABLE } from '../shared/core/idempotency';
 import { type FakeDynamoDb, startFakeDynamoDb } from './support/dynamodb-server';
 
 const TABLE = 'idempotency-claims-test';

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createSqsWorkerHandler, type SqsWorkerHandler } from '../shared/adapters/sqs-worker';
 import { defineNonBlockingHandler } from '../shared/core/handler';
 import { createJsonLogger } from '../shared/core/logger';
-import { retrySchedule } from '../shared/queue/retry';
+import { retrySchedule } from '../shared/core/retry';
 import { useAwsEnv } from './support/aws-env';
 import { type FakeDynamoDb, startFakeDynamoDb } from './support/dynamodb-server';
 import { fakeSqsClient, pollOnce } from './support/sqs-event-source';

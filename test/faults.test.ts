@@ -13,13 +13,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLambdaHandler, type LambdaHandler } from '../shared/adapters/lambda';
 import type { LoadedHandlerModule } from '../shared/core/assemble';
 import { DEFAULT_ERROR_RESPONSE, defineBlockingHandler, type BlockingHandler } from '../shared/core/handler';
-import { createJsonLogger } from '../shared/core/logger';
 import { startLocalServer } from '../shared/local/server';
 import { VECTORS } from './fixtures/authgear-vectors';
 import { authgearHeaders, goJson } from './fixtures/go-json';
 import type { FakeSecretsManager } from './support/secrets-manager-server';
 import { useFakeSecretsManager } from './support/use-fake-secrets-manager';
 import { REPO_ROOT } from './support/paths';
+import { captureLogs, type LogEntry } from './support/capture-logs';
 
 const REPO = REPO_ROOT;
 const SECRET = 'Fq7tWm2Zp9Kc4Xv8Rb1Ny6Hd3Lg5Js0A';
@@ -36,23 +36,6 @@ useFakeSecretsManager((started) => (fake = started));
 // ---------------------------------------------------------------------------------------------
 
 const callsFor = (secretId: string): number => fake.calls.filter((call) => call.secretId === secretId).length;
-
-interface LogEntry {
-  readonly level: string;
-  readonly msg: string;
-  readonly [field: string]: unknown;
-}
-
-const captureLogs = () => {
-  const lines: string[] = [];
-  return {
-    logger: createJsonLogger({ level: 'debug', sink: (_level, line) => lines.push(line) }),
-    lines,
-    entries: (): LogEntry[] => lines.map((line) => JSON.parse(line) as LogEntry),
-    /** The one-per-request lines (they carry a status). */
-    outcomes: (): LogEntry[] => lines.map((line) => JSON.parse(line) as LogEntry).filter((entry) => 'status' in entry),
-  };
-};
 
 let nextId = 0xfa000;
 

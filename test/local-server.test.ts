@@ -14,7 +14,7 @@ import { localStatePath, readLocalState } from '../shared/devtools/local-state';
 import { findHandlerFiles } from '../shared/discovery/handler-files';
 import { createJsonLogger } from '../shared/core/logger';
 import { signBody } from '../shared/core/verify';
-import { loadEnvFile } from '../shared/local/env-file';
+import { loadEnvFile } from '../shared/devtools/env-file';
 import { startLocalServer, type LocalServer } from '../shared/local/server';
 import { VECTORS, VECTOR_SECRET, vector } from './fixtures/authgear-vectors';
 import { authgearHeaders, trickyPreCreateBody } from './fixtures/go-json';

@@ -9,7 +9,7 @@ import { defineBlockingHandler } from '../shared/core/handler';
 import { createJsonLogger } from '../shared/core/logger';
 import { parseSecretValue } from '../shared/core/secret';
 import { MAX_SECRET_CANDIDATES, decodeSecretBinary, unquote } from '../shared/core/secret-hygiene';
-import { SECRET_FETCH_BUDGET_MS } from '../shared/core/secrets-manager';
+import { SECRET_FETCH_BUDGET_MS } from '../shared/aws/secrets-manager';
 import { signBody } from '../shared/core/verify';
 import { vector } from './fixtures/authgear-vectors';
 import type { FakeSecretsManager } from './support/secrets-manager-server';

@@ -6,11 +6,11 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it, vi } from 'vitest';
 import { SecretUnavailableError } from '../shared/core/errors';
-import { createJsonLogger, type LogSink } from '../shared/core/logger';
 import { SecretStore } from '../shared/core/secret';
-import { secretsManagerSource } from '../shared/core/secrets-manager';
+import { secretsManagerSource } from '../shared/aws/secrets-manager';
 import type { FakeSecretsManager } from './support/secrets-manager-server';
 import { useFakeSecretsManager } from './support/use-fake-secrets-manager';
+import { captureLogs } from './support/capture-logs';
 
 const WEBHOOK_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:authgear-webhook-AbCdEf';
 const WEBHOOK_SECRET_NAME = 'authgear-webhook';
@@ -22,23 +22,6 @@ useFakeSecretsManager((started) => (fake = started));
 
 /** GetSecretValue calls the fake received for `secretId` (each test uses its own secret, so counts do not mix). */
 const callsFor = (secretId: string) => fake.calls.filter((call) => call.secretId === secretId);
-
-interface LogEntry {
-  readonly level: string;
-  readonly msg: string;
-  readonly [field: string]: unknown;
-}
-
-/** A debug-level JSON logger whose lines are kept for assertions. */
-const captureLogs = () => {
-  const lines: string[] = [];
-  const sink: LogSink = (_level, line) => lines.push(line);
-  return {
-    logger: createJsonLogger({ level: 'debug', sink }),
-    lines,
-    entries: (): LogEntry[] => lines.map((line) => JSON.parse(line) as LogEntry),
-  };
-};
 
 /** A clock the test moves by hand. */
 const manualClock = (start = 1_787_217_331_000) => {

@@ -6,7 +6,7 @@
 import { createAdminApiFactory, type ConfiguredAdminApiFactory } from '../admin-api/factory';
 import type { RuntimeConfig } from '../core/config';
 import type { SecretSource } from '../core/secret';
-import { secretsManagerSource } from '../core/secrets-manager';
+import { secretsManagerSource } from '../aws/secrets-manager';
 
 /**
  * @example

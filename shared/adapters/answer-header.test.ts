@@ -119,12 +119,9 @@ describe('the answer header through the Lambda adapter', () => {
     expect(notAnEvent).toEqual({ status: 400, header: undefined });
   });
 
-  it('says whether a non-blocking event was handled, failed, queued or had no handler', async () => {
+  it('says whether a non-blocking event was queued or had no handler (its handler runs later, from the queue)', async () => {
     // Prepare
     const ok = defineNonBlockingHandler('user.created', () => {});
-    const failing = defineNonBlockingHandler('user.created', () => {
-      throw new Error('crm down');
-    });
     const stored: string[] = [];
     const queue: NonBlockingQueue = {
       enqueue: async (event) => {
@@ -133,14 +130,10 @@ describe('the answer header through the Lambda adapter', () => {
     };
 
     // Act
-    const handled = await answerHeaderOf(ok, 'user.created');
-    const failed = await answerHeaderOf(failing, 'user.created');
     const queued = await answerHeaderOf(ok, 'user.created', { queue });
-    const noHandler = await answerHeaderOf(ok, 'user.created', { body: sampleBody('user.deleted') });
+    const noHandler = await answerHeaderOf(ok, 'user.created', { queue, body: sampleBody('user.deleted') });
 
     // Assess
-    expect(handled).toEqual({ status: 200, header: 'handler' });
-    expect(failed).toEqual({ status: 500, header: 'handler-failed' });
     expect(queued).toEqual({ status: 200, header: 'queued' });
     expect(stored).toHaveLength(1);
     expect(noHandler).toEqual({ status: 200, header: 'no-handler' });

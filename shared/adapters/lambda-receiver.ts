@@ -1,8 +1,8 @@
 import type { Logger } from '../core/logger';
 import type { NonBlockingQueue } from '../core/queued';
 import type { SecretSource } from '../core/secret';
-import { readQueueUrl } from '../queue/config';
-import { sqsNonBlockingQueue } from '../queue/sqs';
+import { readQueueUrl } from '../core/config';
+import { sqsNonBlockingQueue } from '../aws/sqs';
 import { createLambdaHandler, type LambdaHandler } from './lambda';
 
 export interface ReceiverLambdaOptions {

@@ -1,27 +1,31 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { createWebhookApp, type WebhookApp } from '../core/app';
+import type { AdminApiFactory } from '../admin-api/types';
 import { assembleHandlers, type LoadedHandlerModule } from '../core/assemble';
-import { ConfigError, ENV, readConfig, type RuntimeConfig } from '../core/config';
-import { createJsonLogger, describeError, type Logger } from '../core/logger';
+import { ConfigError, ENV, type RuntimeConfig } from '../core/config';
+import { describeError, type Logger } from '../core/logger';
 import type { NonBlockingQueue } from '../core/queued';
 import { withTimeout } from '../core/run-handler';
-import { SecretStore, type SecretSource } from '../core/secret';
-import { secretsManagerSource } from '../core/secrets-manager';
-import type { AdminApiFactory } from '../admin-api/types';
+import type { SecretSource } from '../core/secret';
+import { createRuntime } from '../runtime/create-runtime';
+import { chooseSecret } from '../runtime/secret-choice';
+import { secretSourceFor } from '../runtime/secret-source';
 import { readLambdaEvent } from './lambda-event';
 
 export interface LambdaHandlerOptions {
   /** The handler files this function serves (the generated entry lists them). */
   readonly modules: readonly LoadedHandlerModule[];
-  /** Which route family this function serves. */
-  readonly serve: 'blocking' | 'non-blocking';
+  /**
+   * Which route family this function serves. Default: `non-blocking` with a `nonBlockingQueue`,
+   * else `blocking`.
+   */
+  readonly serve?: 'blocking' | 'non-blocking';
   /** Defaults to `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Defaults to a JSON-lines logger at `LOG_LEVEL`. */
   readonly logger?: Logger;
-  /** Defaults to Secrets Manager with `AUTHGEAR_WEBHOOK_SECRET_ID`. */
+  /** Defaults to the secret the environment names (`AUTHGEAR_WEBHOOK_SECRET_ID`, set by the stack). */
   readonly secretSource?: SecretSource;
-  /** With `serve: 'non-blocking'`: queue verified events instead of running handlers (see `lambda-receiver.ts`). */
+  /** Serves `/non-blocking` by queueing verified events (see `lambda-receiver.ts`). */
   readonly nonBlockingQueue?: NonBlockingQueue;
   /**
    * Makes `context.adminApi` from the environment and the configuration; the generated entries of
@@ -70,43 +74,35 @@ const INTERNAL_ERROR = {
  *
  * @example
  * ```ts
- * // generated entry (see infra): one per function
+ * // generated entry (see infra): the blocking function
  * import h0 from '../functions/blocking/user.pre_create';
  * export const handler = createLambdaHandler({
- *   serve: 'blocking',
  *   modules: [{ file: 'functions/blocking/user.pre_create.ts', kind: 'blocking', eventType: 'user.pre_create', exported: h0 }],
+ *   adminApi: adminApiFromEnvironment,
  * });
  * await handler.ready;
  * ```
  */
 export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandler {
   const env = options.env ?? process.env;
-  const config = readConfig(env);
-  const logger = options.logger ?? createJsonLogger({ level: config.logLevel });
-  const handlers = assembleHandlers(options.modules, {
-    blocking: options.serve === 'blocking',
-    nonBlocking: options.serve === 'non-blocking',
-  });
-  let source = options.secretSource;
-  if (!source) {
-    const secretId = env[ENV.secretId];
-    if (!secretId)
-      throw new ConfigError(`${ENV.secretId} is not set: it must name the Secrets Manager secret that holds the Authgear webhook secret`);
-    source = secretsManagerSource(secretId);
+  const queue = options.nonBlockingQueue;
+  const serve = options.serve ?? (queue ? 'non-blocking' : 'blocking');
+  if (serve === 'non-blocking' && !queue) {
+    throw new ConfigError('a function that serves /non-blocking needs a queue: use createReceiverHandler');
   }
-  const secrets = new SecretStore({ source, logger, ttlMs: config.secretCacheTtlMs, refreshIntervalMs: config.secretRefreshIntervalMs });
+  const handlers = assembleHandlers(options.modules, { blocking: serve === 'blocking', nonBlocking: serve === 'non-blocking' });
+  const makeAdminApi = options.adminApi;
+  const { config, logger, secrets, app } = createRuntime(env, {
+    handlers,
+    secretSource: options.secretSource ?? lambdaSecretSource(env),
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(serve === 'non-blocking' ? { queue } : {}),
+    ...(makeAdminApi ? { adminApi: (settings) => makeAdminApi(env, settings.config) } : {}),
+  });
   // Bounded, so that a hung Secrets Manager cannot hold init until Lambda's init timeout.
   const ready = withTimeout(secrets.prime(), config.blockingDeadlineMs, () => new Error('the secret fetch outlasted init')).catch(
     () => undefined,
   );
-  const app: WebhookApp = createWebhookApp({
-    handlers,
-    secrets,
-    config,
-    logger,
-    ...(options.nonBlockingQueue ? { nonBlockingQueue: options.nonBlockingQueue } : {}),
-    ...(options.adminApi ? { adminApi: options.adminApi(env, config) } : {}),
-  });
 
   const handle = async (event: unknown): Promise<APIGatewayProxyStructuredResultV2> => {
     try {
@@ -134,4 +130,12 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandle
     }
   };
   return Object.assign(handle, { ready });
+}
+
+function lambdaSecretSource(env: Readonly<Record<string, string | undefined>>): SecretSource {
+  const choice = chooseSecret(env);
+  if (!choice) {
+    throw new ConfigError(`${ENV.secretId} is not set: it must name the Secrets Manager secret that holds the Authgear webhook secret`);
+  }
+  return secretSourceFor(choice);
 }

@@ -1,15 +1,15 @@
 import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { assembleHandlers, type LoadedHandlerModule } from '../core/assemble';
-import { readConfig } from '../core/config';
-import { createJsonLogger, describeError, type Logger } from '../core/logger';
+import { readQueueUrl, readRetryWindowMinutes } from '../core/config';
 import type { EventClaims } from '../core/claims';
+import { describeError, type Logger } from '../core/logger';
 import { createQueuedEventProcessor, type HandledEvents, type QueuedResult } from '../core/queued';
-import { claimsFromEnv } from '../idempotency/from-env';
-import { readQueueUrl, readRetryWindowMinutes } from '../queue/config';
-import { retrySchedule } from '../queue/retry';
+import { retrySchedule } from '../core/retry';
+import { createSqsClient } from '../aws/sqs';
+import { runtimeSettings } from '../runtime/settings';
+import { claimsFromEnv } from '../runtime/claims-choice';
 import { adminApiFromEnvironment } from './admin-api';
-import { createSqsClient } from '../queue/sqs';
 
 export interface SqsWorkerOptions {
   /** The non-blocking handler files (the generated entry lists them). */
@@ -22,7 +22,7 @@ export interface SqsWorkerOptions {
   readonly client?: SQSClient;
   /** Defaults to a per-container memory of 10,000 handled event ids. */
   readonly handled?: HandledEvents;
-  /** Defaults to the DynamoDB table at `IDEMPOTENCY_TABLE_NAME` (see `shared/idempotency/from-env.ts`). */
+  /** Defaults to the DynamoDB table at `IDEMPOTENCY_TABLE_NAME` (see `shared/runtime/claims-choice.ts`). */
   readonly claims?: EventClaims;
 }
 
@@ -58,8 +58,7 @@ const BATCH_LIMIT = 10;
  */
 export function createSqsWorkerHandler(options: SqsWorkerOptions): SqsWorkerHandler {
   const env = options.env ?? process.env;
-  const config = readConfig(env);
-  const logger = options.logger ?? createJsonLogger({ level: config.logLevel });
+  const { config, logger } = runtimeSettings(env, options);
   const handlers = assembleHandlers(options.modules, { blocking: false, nonBlocking: true });
   const queueUrl = readQueueUrl(env);
   const schedule = retrySchedule(readRetryWindowMinutes(env));

@@ -16,7 +16,6 @@ export const ANSWER_HEADER = 'x-authgear-webhooks-answer';
  *   handler that ran and succeeded);
  * - `error-policy`: a blocking handler threw, hung, or returned something Authgear would reject,
  *   and the error policy answered instead;
- * - `handler-failed`: a non-blocking handler run in the request failed (the answer is a 500);
  * - `queued`: a non-blocking event was stored for the queue; its handler runs later;
  * - `no-handler`: a non-blocking event of a type nothing here handles, acknowledged unprocessed.
  *
@@ -25,8 +24,8 @@ export const ANSWER_HEADER = 'x-authgear-webhooks-answer';
  * if (response.headers[ANSWER_HEADER] === 'error-policy') console.error('the handler failed');
  * ```
  */
-export type AnsweredBy = 'handler' | 'error-policy' | 'handler-failed' | 'queued' | 'no-handler';
+export type AnsweredBy = 'handler' | 'error-policy' | 'queued' | 'no-handler';
 
 /** True for a value of {@link ANSWER_HEADER} this version knows. */
 export const isAnsweredBy = (value: unknown): value is AnsweredBy =>
-  value === 'handler' || value === 'error-policy' || value === 'handler-failed' || value === 'queued' || value === 'no-handler';
+  value === 'handler' || value === 'error-policy' || value === 'queued' || value === 'no-handler';

@@ -1,7 +1,7 @@
 /**
  * The record that lets each queued event's handler succeed once, whichever process a delivery
  * reaches. The queued processor (`queued.ts`) runs every handler through an {@link EventClaims};
- * the SQS worker gives it one backed by DynamoDB (`shared/idempotency/`), `npm start` the
+ * the SQS worker gives it one backed by DynamoDB (`shared/aws/dynamodb-claims.ts`), `npm start` the
  * in-memory {@link MemoryEventClaims} with the same rules.
  */
 

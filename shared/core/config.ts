@@ -1,6 +1,8 @@
 import { MAX_ANSWER_BYTES_CEILING, MAX_ANSWER_BYTES_FLOOR } from './answer-limit';
 import { DEFAULTS } from './constants';
-import { isLogLevel, type LogLevel } from './logger';
+import { isLogLevel, LOG_LEVELS, type LogLevel } from './logger';
+import { RETRY_DEFAULTS } from './retry';
+import { parseInteger, parseSwitch } from './values';
 
 /** Every runtime knob, read once at start-up. */
 export interface RuntimeConfig {
@@ -61,7 +63,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function readConfig(env: Env = process.env): RuntimeConfig {
   const rawLevel = env[ENV.logLevel];
   const logLevel = (rawLevel?.trim() || DEFAULTS.logLevel).toLowerCase();
-  if (!isLogLevel(logLevel)) throw new ConfigError(`${ENV.logLevel} must be one of debug, info, warn, error, silent (got "${rawLevel}")`);
+  if (!isLogLevel(logLevel)) throw new ConfigError(`${ENV.logLevel} must be one of ${LOG_LEVELS.join(', ')} (got "${rawLevel}")`);
   return {
     blockingDeadlineMs: positiveInt(env, ENV.blockingDeadlineMs, DEFAULTS.blockingDeadlineMs, 1, 29_000),
     nonBlockingDeadlineMs: positiveInt(env, ENV.nonBlockingDeadlineMs, DEFAULTS.nonBlockingDeadlineMs, 1, 60_000),
@@ -87,18 +89,83 @@ export function readConfig(env: Env = process.env): RuntimeConfig {
  * ```
  */
 export function positiveInt(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+  const value = parseInteger(env[name]);
+  if (value === undefined) return fallback;
+  if (Number.isNaN(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${env[name]}")`);
   }
   return value;
 }
 
 function bool(env: Env, name: string): boolean {
-  const raw = (env[name] ?? '').trim().toLowerCase();
-  if (raw === '' || raw === 'false' || raw === '0') return false;
-  if (raw === 'true' || raw === '1') return true;
-  throw new ConfigError(`${name} must be true or false (got "${env[name]}")`);
+  const value = parseSwitch(env[name]);
+  if (value === undefined) throw new ConfigError(`${name} must be true or false (got "${env[name]}")`);
+  return value;
+}
+
+/** Environment variables of the queue path (documented in the README's configuration table). */
+export const QUEUE_ENV = {
+  /** The SQS queue of non-blocking events; the stack sets it on the receiver and the worker. */
+  queueUrl: 'NON_BLOCKING_QUEUE_URL',
+  /** Minutes over which a failing event is retried before it is dead-lettered. */
+  retryWindowMinutes: 'RETRY_WINDOW_MINUTES',
+  /** Local server only: how many times faster than deployed the retry delays run. */
+  localRetrySpeedup: 'LOCAL_RETRY_SPEEDUP',
+} as const;
+
+/** By default the local queue plays the schedule 60 times faster: a minute of delay takes a second. */
+export const DEFAULT_LOCAL_RETRY_SPEEDUP = 60;
+
+/**
+ * Reads `RETRY_WINDOW_MINUTES` (1–1440, default 60).
+ *
+ * @throws ConfigError naming the variable and the accepted values.
+ * @example
+ * ```ts
+ * readRetryWindowMinutes({ RETRY_WINDOW_MINUTES: '120' }); // 120
+ * ```
+ */
+export function readRetryWindowMinutes(env: Env): number {
+  return positiveInt(
+    env,
+    QUEUE_ENV.retryWindowMinutes,
+    RETRY_DEFAULTS.windowMinutes,
+    RETRY_DEFAULTS.minWindowMinutes,
+    RETRY_DEFAULTS.maxWindowMinutes,
+  );
+}
+
+/**
+ * Reads `LOCAL_RETRY_SPEEDUP` (1–3600, default 60; 1 waits the deployed delays).
+ *
+ * @throws ConfigError naming the variable and the accepted values.
+ * @example
+ * ```ts
+ * readLocalRetrySpeedup({}); // 60
+ * ```
+ */
+export function readLocalRetrySpeedup(env: Env): number {
+  return positiveInt(env, QUEUE_ENV.localRetrySpeedup, DEFAULT_LOCAL_RETRY_SPEEDUP, 1, 3_600);
+}
+
+/**
+ * Reads `NON_BLOCKING_QUEUE_URL`.
+ *
+ * @throws ConfigError when it is missing or not an https/http URL.
+ * @example
+ * ```ts
+ * readQueueUrl({ NON_BLOCKING_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/Events.fifo' });
+ * ```
+ */
+export function readQueueUrl(env: Env): string {
+  const raw = env[QUEUE_ENV.queueUrl]?.trim();
+  if (!raw)
+    throw new ConfigError(
+      `${QUEUE_ENV.queueUrl} is not set: it must be the URL of the SQS queue of non-blocking events (the stack sets it)`,
+    );
+  if (!/^https?:\/\/[^/]+\/.+/.test(raw))
+    throw new ConfigError(
+      `${QUEUE_ENV.queueUrl} must be an SQS queue URL such as https://sqs.<region>.amazonaws.com/<account>/<name> (got "${raw}")`,
+    );
+  return raw;
 }

@@ -79,10 +79,6 @@ export const isSubscribableNonBlockingEventType = (type: string): type is Subscr
 /** Authgear sends exactly this header (Go canonicalises its case on HTTP/1.1; we match case-insensitively). */
 export const SIGNATURE_HEADER = 'x-authgear-body-signature';
 
-/** Path prefixes served by the HTTP API and the local server. */
-export const BLOCKING_PATH_PREFIX = '/blocking/';
-export const NON_BLOCKING_PATH = '/non-blocking';
-
 /** Defaults for every knob; see `config.ts` for the environment variables that change them. */
 export const DEFAULTS = {
   /** Authgear gives up after 5 s; answering by 4 s leaves room for the network. */

@@ -1,4 +1,5 @@
-import { BLOCKING_PATH_PREFIX, NON_BLOCKING_PATH, isSubscribableNonBlockingEventType } from './constants';
+import { isSubscribableNonBlockingEventType } from './constants';
+import { NON_BLOCKING_PATH, routePath } from './routes';
 
 /**
  * Renders the `hook:` block of `authgear.yaml` for the given base URL and handler event types.
@@ -19,7 +20,7 @@ export function renderHookConfig(baseUrl: string, blocking: readonly string[], n
   if (blocking.length === 0) lines.push('  blocking_handlers: []');
   else {
     lines.push('  blocking_handlers:');
-    for (const event of blocking) lines.push(`    - event: ${event}`, `      url: ${base}${BLOCKING_PATH_PREFIX}${event}`);
+    for (const event of blocking) lines.push(`    - event: ${event}`, `      url: ${base}${routePath(event)}`);
   }
   if (nonBlocking.length === 0) lines.push('  non_blocking_handlers: []');
   else {

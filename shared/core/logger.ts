@@ -6,7 +6,9 @@
  * (Powertools, pino, …) by passing their own object to the adapters.
  */
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+/** The log levels, quietest last; `LOG_LEVEL` and the stack's `logLevel` accept exactly these. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Structured fields attached to a log line. Never put payloads or personal data here by default. */
 export type LogFields = Record<string, unknown>;

@@ -14,6 +14,7 @@ import { parseEnvelope } from './envelope';
 import type { EventEnvelope } from './events';
 import type { HandlerSet } from './handler';
 import { describeError, type LogFields, type Logger } from './logger';
+import { isPastLastAttempt } from './retry';
 import { type NonBlockingRun, runNonBlockingHandler } from './run-handler';
 
 /** Where the `/non-blocking` route puts verified events when processing is decoupled from receiving. */
@@ -192,7 +193,7 @@ export function createQueuedEventProcessor(options: QueuedEventProcessorOptions)
       });
       return { status: 'duplicate', done: true, permanent: false, ...ids };
     }
-    if (delivery.attempt > delivery.maxAttempts) {
+    if (isPastLastAttempt(delivery.attempt, delivery.maxAttempts)) {
       // The delete of a successful last attempt may have been lost in another container.
       if (await isRecordedDone(claims, event.id, log, logger)) {
         handled.add(event.id);

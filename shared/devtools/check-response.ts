@@ -4,7 +4,7 @@
  * a non-blocking answer only needs a 2xx status, its body is ignored.
  */
 import { isBlockingEventType } from '../core/constants';
-import { checkBlockingResponse } from '../core/responses';
+import { checkBlockingResponse } from '../core/response-check';
 
 /** What Authgear would make of one answer. */
 export type Verdict =

@@ -55,8 +55,6 @@ export function judgeHandler(
       return { kind: 'handled', words: 'the handler answered' };
     case 'error-policy':
       return { kind: 'error_policy', words: "the handler failed and the error policy answered; the function's log says why" };
-    case 'handler-failed':
-      return { kind: 'failed', words: "the handler failed; the function's log says why" };
     case 'queued':
       return { kind: 'pending', words: "queued; the handler runs from the queue (the worker's log says how it went)" };
     case 'no-handler':

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { type ConfigError, ENV } from '../core/config';
 import { BLOCKING_EVENT_TYPES, DEFAULTS, NON_BLOCKING_EVENT_TYPES } from '../core/constants';
 import { signBody } from '../core/verify';
-import { loadEnvFile } from '../local/env-file';
+import { loadEnvFile } from './env-file';
 import { isFailure } from './check-response';
 import { isHandlerFailure } from './handler-result';
 import { readLocalState } from './local-state';

@@ -9,16 +9,19 @@
  * import { invokeHandler, sampleEvent } from '../../shared/testing';
  * ```
  */
-import { blockingPath, createWebhookApp } from '../core/app';
 import { readConfig, type RuntimeConfig } from '../core/config';
-import { NON_BLOCKING_PATH, SIGNATURE_HEADER, type BlockingEventType, type NonBlockingEventType } from '../core/constants';
+import { SIGNATURE_HEADER, type BlockingEventType, type NonBlockingEventType } from '../core/constants';
 import type { BlockingEventMap, NonBlockingEventMap } from '../core/events';
 import type { BlockingHandler, HandlerSet, NonBlockingHandler } from '../core/handler';
 import { createJsonLogger } from '../core/logger';
-import type { BlockingResponse, ResponseViolation } from '../core/responses';
-import { SecretStore, staticSecretSource } from '../core/secret';
+import type { ResponseViolation } from '../core/response-check';
+import type { BlockingResponse } from '../core/responses';
+import { routePath } from '../core/routes';
+import { staticSecretSource } from '../core/secret';
 import { signBody } from '../core/verify';
 import type { AdminApiFactory } from '../admin-api/types';
+import { createInlineQueue } from '../queue/inline-queue';
+import { createRuntime } from '../runtime/create-runtime';
 import type { FakeAdminApi } from './fake-admin-api';
 import { goJson } from './go-json';
 import { sampleEvent, type SampleOptions } from './samples';
@@ -55,7 +58,10 @@ export function signedRequest(event: object | string, secret: string): { body: s
 
 /** What came back from {@link invokeHandler}. */
 export interface InvokeResult<Answer> {
-  /** HTTP status Authgear would get: 200 for every blocking answer, even one from the error policy. */
+  /**
+   * HTTP status Authgear would get: 200 for every blocking answer, even one from the error policy,
+   * and for every non-blocking event once queued (its handler runs from the queue).
+   */
   readonly status: number;
   /** The response body exactly as sent. */
   readonly body: string;
@@ -64,7 +70,8 @@ export interface InvokeResult<Answer> {
   /**
    * How the delivery ended: `allowed` / `denied` (the handler's own valid answer),
    * `error_policy_deny` / `error_policy_allow` (it failed and its policy answered), `handled` /
-   * `handler_failed` (non-blocking), or `rejected` (the request itself was refused).
+   * `handler_failed` (the non-blocking handler's first attempt from the queue; a failed one would
+   * be retried), or `rejected` (the request itself was refused).
    */
   readonly outcome: string;
   /** Why it failed, as the log says: `handler_threw`, `invalid_response`, `deadline_exceeded`, … */
@@ -92,13 +99,14 @@ export interface InvokeOptions<Event> {
   readonly adminApi?: FakeAdminApi | AdminApiFactory;
 }
 
-/** Non-blocking answers: `{ received: true }`, or an error body with a 5xx. */
+/** Non-blocking answers: `{ received: true }` once queued, or an error body with a 5xx. */
 export type NonBlockingAnswer = { readonly received: true } | { readonly error: string };
 
 /**
- * Delivers an event to a handler in-process, signed and verified, through the same core as
- * production (`createWebhookApp`): same deadline, same response check, same error policy. The
- * check of `context.timestamp`'s age is off, so fixed events from fixtures work.
+ * Delivers an event to a handler in-process, signed and verified, through the same runtime as
+ * production: same deadline, same response check, same error policy. A non-blocking event is
+ * queued and its first attempt run by the same queue processor as the deployed worker. The check
+ * of `context.timestamp`'s age is off, so fixed events from fixtures work.
  *
  * @example
  * ```ts
@@ -123,33 +131,42 @@ export async function invokeHandler(
 ): Promise<InvokeResult<unknown>> {
   const lines: string[] = [];
   const logger = createJsonLogger({ level: 'debug', sink: (_level, line) => lines.push(line) });
-  const config: RuntimeConfig = { ...readConfig({ MAX_EVENT_AGE_SECONDS: '0' }), ...options.config };
-  const secrets = new SecretStore({
-    source: staticSecretSource(KIT_SECRET, 'test-kit'),
-    logger,
-    ttlMs: config.secretCacheTtlMs,
-    refreshIntervalMs: config.secretRefreshIntervalMs,
-  });
+  const env = { MAX_EVENT_AGE_SECONDS: '0' };
+  const config: RuntimeConfig = { ...readConfig(env), ...options.config };
   const handlers: HandlerSet =
     handler.kind === 'blocking' ? { blocking: new Map([[handler.event, handler]]) } : { nonBlocking: new Map([[handler.event, handler]]) };
   const adminApi = typeof options.adminApi === 'function' ? options.adminApi : options.adminApi?.factory;
-  const app = createWebhookApp({ handlers, secrets, config, logger, ...(adminApi ? { adminApi } : {}) });
+  const { app, queue } = createRuntime(env, {
+    handlers,
+    config,
+    logger,
+    secretSource: staticSecretSource(KIT_SECRET, 'test-kit'),
+    ...(adminApi ? { adminApi: () => adminApi } : {}),
+    ...(handler.kind === 'non-blocking'
+      ? { queue: (settings) => createInlineQueue({ handlers, ...settings, ...(adminApi ? { adminApi } : {}) }) }
+      : {}),
+  });
 
   const { body, headers } = signedRequest(options.event ?? sampleEvent(handler.event, options.sample), KIT_SECRET);
-  const path = handler.kind === 'blocking' ? blockingPath(handler.event) : NON_BLOCKING_PATH;
-  const response = await app.handle({ method: 'POST', path, headers, body: Buffer.from(body, 'utf8') });
+  const response = await app.handle({ method: 'POST', path: routePath(handler.event), headers, body: Buffer.from(body, 'utf8') });
 
   const logs = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-  // The core writes one line per delivery, last, with its status and outcome.
-  const summary = logs.findLast((line) => typeof line.outcome === 'string' && typeof line.status === 'number') ?? {};
+  // The core writes one line per delivery, last, with its status and outcome; the queue processor
+  // one per attempt, with the attempt number. Once queued, the attempt says how the handler did.
+  const attempt =
+    queue && response.status === 200 ? logs.findLast((line) => typeof line.outcome === 'string' && 'attempt' in line) : undefined;
+  const summary = attempt ?? logs.findLast((line) => typeof line.outcome === 'string' && typeof line.status === 'number') ?? {};
   return {
     status: response.status,
     body: response.body,
     answer: JSON.parse(response.body) as unknown,
-    outcome: String(summary.outcome ?? 'unknown'),
+    outcome: attempt ? attemptOutcome(String(attempt.outcome)) : String(summary.outcome ?? 'unknown'),
     ...(typeof summary.reason === 'string' ? { reason: summary.reason } : {}),
     ...(Array.isArray(summary.violations) ? { violations: summary.violations as ResponseViolation[] } : {}),
     ...(typeof summary.error_message === 'string' ? { errorMessage: summary.error_message } : {}),
     logs,
   };
 }
+
+/** A failed first attempt is logged as `retry_scheduled` (or `dead_lettered` with one attempt); the kit says `handler_failed`. */
+const attemptOutcome = (logged: string): string => (logged === 'retry_scheduled' || logged === 'dead_lettered' ? 'handler_failed' : logged);

@@ -8,7 +8,7 @@
  * its own copy of the core's classes, so nothing here may rely on `instanceof` of the caller's.
  */
 import { createAdminApiFactory } from '../admin-api/factory';
-import { createWebhookApp, type WebhookApp } from '../core/app';
+import type { WebhookApp } from '../core/app';
 import { assembleHandlers, type LoadedHandlerModule } from '../core/assemble';
 import { readConfig } from '../core/config';
 import type { BlockingHandler, HandlerSet } from '../core/handler';
@@ -16,6 +16,7 @@ import type { Logger } from '../core/logger';
 import { createQueuedEventProcessor, type HandledEvents, type NonBlockingQueue, type QueuedEventProcessor } from '../core/queued';
 import { SecretUnavailableError } from '../core/errors';
 import type { SecretStore } from '../core/secret';
+import { createRuntime } from '../runtime/create-runtime';
 
 export interface LocalAppOptions {
   /** The handler files' default exports, as the generated entry imported them. */
@@ -66,8 +67,9 @@ export function createLocalApp(options: LocalAppOptions): LocalApp {
     keyRefreshIntervalMs: config.secretRefreshIntervalMs,
     loadSecret: options.loadAdminApiKey,
   });
+  const { app } = createRuntime(env, { handlers, secrets, config, logger, queue, adminApi: () => adminApi });
   return {
-    app: createWebhookApp({ handlers, secrets, config, logger, nonBlockingQueue: queue, adminApi }),
+    app,
     processQueued: createQueuedEventProcessor({ handlers, config, logger, handled, adminApi }),
     handlers,
   };

@@ -12,8 +12,9 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { NodeListener } from '../adapters/node-http';
-import { blockingPath, type WebhookApp, type WebhookRequest } from '../core/app';
-import { NON_BLOCKING_PATH, SIGNATURE_HEADER, isBlockingEventType } from '../core/constants';
+import type { WebhookApp, WebhookRequest } from '../core/app';
+import { SIGNATURE_HEADER } from '../core/constants';
+import { routePath } from '../core/routes';
 import { describeError, type LogFields, type Logger } from '../core/logger';
 import { signBody, type HeaderBag } from '../core/verify';
 import { goJson } from '../devtools/go-json';
@@ -286,7 +287,7 @@ export function createInspector(options: InspectorOptions): Inspector {
       'content-type': ['application/json'],
       [SIGNATURE_HEADER]: [signBody(body, await signingSecret())],
     };
-    const path = isBlockingEventType(type) ? blockingPath(type) : NON_BLOCKING_PATH;
+    const path = routePath(type);
     const entry = await deliver(path, headers, Buffer.from(body, 'utf8'), { kind: 'sample' });
     return `Sent a ${type} sample as #${entry.id}: HTTP ${entry.status}, ${summarise(entry).outcome}`;
   }

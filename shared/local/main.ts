@@ -7,7 +7,7 @@ import { DEFAULTS } from '../core/constants';
 import { HandlerFileError } from '../core/errors';
 import { readLocalState, removeLocalState, writeLocalState } from '../devtools/local-state';
 import { describeAdminApi } from '../admin-api/describe';
-import { loadEnvFile } from './env-file';
+import { loadEnvFile } from '../devtools/env-file';
 import { reportReload } from './reload-report';
 import { PortInUseError, startLocalServer, type LocalServer } from './server';
 

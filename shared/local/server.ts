@@ -5,20 +5,20 @@ import { type AdminApiConfig, readAdminApiConfig } from '../admin-api/config';
 import { adminApiKeyLoader } from '../adapters/admin-api';
 import { createNodeListener } from '../adapters/node-http';
 import type { RouteInfo, WebhookApp } from '../core/app';
-import { ConfigError, ENV, readConfig } from '../core/config';
+import { ConfigError, readConfig, readLocalRetrySpeedup, readRetryWindowMinutes } from '../core/config';
 import { HandlerFileError } from '../core/errors';
 import { renderHookConfig } from '../core/hook-config';
 import { createJsonLogger, type Logger } from '../core/logger';
 import { RecentEventIds } from '../core/queued';
+import { retrySchedule } from '../core/retry';
 import { parseSecretValue, SecretStore, staticSecretSource, type SecretSource } from '../core/secret';
-import { secretsManagerSource } from '../core/secrets-manager';
-import { createInspector, INSPECTOR_PATH } from './inspector';
-import { applyServerLimits, readServerLimits, serverOptions } from './server-limits';
 import { createReloader, servedTypes, type LoadResult } from './reloader';
+import { applyServerLimits, readServerLimits, serverOptions } from './server-limits';
 import { watchSources } from './watch';
-import { readLocalRetrySpeedup, readRetryWindowMinutes } from '../queue/config';
 import { createLocalQueue, type LocalQueue } from '../queue/local-queue';
-import { retrySchedule } from '../queue/retry';
+import { chooseSecret } from '../runtime/secret-choice';
+import { secretSourceFor } from '../runtime/secret-source';
+import { createInspector, INSPECTOR_PATH } from './inspector';
 
 export interface LocalServerOptions {
   /** The folder that holds `functions/`. */
@@ -108,7 +108,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const inspector = createInspector({ secrets: () => secrets.get(), maxEventAgeSeconds: config.maxEventAgeSeconds });
   const logger = inspector.wrapLogger(options.logger ?? createJsonLogger({ level: config.logLevel }));
 
-  const { source, secret } = chooseSecret(env);
+  const { source, secret } = localSecret(env);
+  // One store for every build, so a reload neither fetches the secret again nor forgets it.
   const secrets = new SecretStore({ source, logger, ttlMs: config.secretCacheTtlMs, refreshIntervalMs: config.secretRefreshIntervalMs });
   void secrets.prime();
 
@@ -203,18 +204,18 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   };
 }
 
-function chooseSecret(env: Readonly<Record<string, string | undefined>>): { source: SecretSource; secret: LocalSecret } {
-  const value = env[ENV.secret];
-  if (value !== undefined && value !== '') {
+/** The secret the environment names (checked now, for a clear message at start), or a generated one. */
+function localSecret(env: Readonly<Record<string, string | undefined>>): { source: SecretSource; secret: LocalSecret } {
+  const choice = chooseSecret(env);
+  if (choice?.kind === 'value') {
     try {
-      parseSecretValue(value);
+      parseSecretValue(choice.value);
     } catch (error) {
-      throw new ConfigError(`${ENV.secret}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ConfigError(`${choice.from}: ${error instanceof Error ? error.message : String(error)}`);
     }
-    return { source: staticSecretSource(value), secret: { value, generated: false } };
+    return { source: secretSourceFor(choice), secret: { value: choice.value, generated: false } };
   }
-  const secretId = env[ENV.secretId];
-  if (secretId) return { source: secretsManagerSource(secretId), secret: { source: 'secrets-manager' } };
+  if (choice) return { source: secretSourceFor(choice), secret: { source: 'secrets-manager' } };
   const generated = generateSecret();
   return { source: staticSecretSource(generated, 'generated'), secret: { value: generated, generated: true } };
 }

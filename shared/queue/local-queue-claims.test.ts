@@ -8,7 +8,7 @@ import type { EventEnvelope } from '../core/events';
 import { defineNonBlockingHandler } from '../core/handler';
 import { createJsonLogger } from '../core/logger';
 import { createLocalQueue } from './local-queue';
-import { retrySchedule } from './retry';
+import { retrySchedule } from '../core/retry';
 
 function event(id: string): { event: EventEnvelope; raw: Uint8Array } {
   const body = JSON.stringify({ id, seq: 1, type: 'user.created', payload: { user: { id: 'u1' } }, context: { timestamp: 1 } });

@@ -4,7 +4,7 @@ import type { EventEnvelope } from '../core/events';
 import { defineNonBlockingHandler, type NonBlockingHandler } from '../core/handler';
 import { createJsonLogger } from '../core/logger';
 import { createLocalQueue } from './local-queue';
-import { retrySchedule } from './retry';
+import { retrySchedule } from '../core/retry';
 
 /** 30 s become 1 ms: the whole 60-minute schedule plays in about 0.1 s. */
 const FAST = 30_000;

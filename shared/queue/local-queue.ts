@@ -9,7 +9,7 @@ import type { HandlerSet } from '../core/handler';
 import type { Logger } from '../core/logger';
 import type { AdminApiFactory } from '../admin-api/types';
 import { createQueuedEventProcessor, formatDuration, type NonBlockingQueue, type QueuedEventProcessor } from '../core/queued';
-import type { RetrySchedule } from './retry';
+import type { RetrySchedule } from '../core/retry';
 
 /** SQS FIFO drops a second message with the same deduplication id for 5 minutes; so does this queue. */
 const DEDUPLICATION_WINDOW_MS = 5 * 60_000;

@@ -368,8 +368,8 @@ export function stackEsbuildOptions(projectRoot: string): BuildOptions {
       js: "import { createRequire as __authgearCreateRequire } from 'node:module'; const require = __authgearCreateRequire(import.meta.url);",
     },
     alias: {
-      '@aws-sdk/credential-provider-node': join(projectRoot, 'shared', 'adapters', 'lambda-credentials.ts'),
-      '@smithy/core/event-streams': join(projectRoot, 'shared', 'adapters', 'lambda-event-streams.ts'),
+      '@aws-sdk/credential-provider-node': join(projectRoot, 'shared', 'bundling', 'lambda-credentials.ts'),
+      '@smithy/core/event-streams': join(projectRoot, 'shared', 'bundling', 'lambda-event-streams.ts'),
     },
     absWorkingDir: projectRoot,
     logLevel: 'warning',

@@ -1,5 +1,5 @@
 /**
- * Stands in for `shared/idempotency/from-env.ts` in the benchmark's "before" variant of the worker:
+ * Stands in for `shared/runtime/claims-choice.ts` in the benchmark's "before" variant of the worker:
  * the per-container memory the worker had before the shared DynamoDB record, so the bundle holds
  * no DynamoDB client and no Powertools, and the first invocation makes no DynamoDB call.
  */

@@ -17,7 +17,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Webhooks } from '@octokit/webhooks';
 import { lambdaRequestBody } from '../../shared/adapters/lambda-body';
 import { createWebhookApp } from '../../shared/core/app';
-import { checkBlockingResponse } from '../../shared/core/responses';
+import { checkBlockingResponse } from '../../shared/core/response-check';
 import { readConfig } from '../../shared/core/config';
 import type { BlockingEventType } from '../../shared/core/constants';
 import { defineBlockingHandler, type BlockingHandler } from '../../shared/core/handler';

@@ -1,19 +1,19 @@
 /**
  * The worker as it was before the shared idempotency record, for the cold-start comparison: the
- * same generated entry and esbuild options, with `shared/idempotency/from-env.ts` replaced by
+ * same generated entry and esbuild options, with `shared/runtime/claims-choice.ts` replaced by
  * `memory-claims.ts` (a per-container memory, no DynamoDB).
  */
 import { join } from 'node:path';
 import type { Plugin } from 'esbuild';
 import { buildVariant } from './cold';
 
-/** Makes the worker adapter's import of `../idempotency/from-env` resolve to `replacement`. */
+/** Makes the worker adapter's import of `../runtime/claims-choice` resolve to `replacement`. */
 function replaceClaimsFromEnv(projectRoot: string, replacement: string): Plugin {
-  const real = join(projectRoot, 'shared', 'idempotency', 'from-env.ts');
+  const real = join(projectRoot, 'shared', 'runtime', 'claims-choice.ts');
   return {
-    name: 'bench-replace-claims-from-env',
+    name: 'bench-replace-claims-choice',
     setup(pluginBuild) {
-      pluginBuild.onResolve({ filter: /(^|\/)from-env$/ }, (args) =>
+      pluginBuild.onResolve({ filter: /(^|\/)claims-choice$/ }, (args) =>
         join(args.resolveDir, `${args.path}.ts`) === real ? { path: replacement } : undefined,
       );
     },

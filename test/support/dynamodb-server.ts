@@ -15,7 +15,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { IDEMPOTENCY_TABLE } from '../../shared/idempotency/table';
+import { IDEMPOTENCY_TABLE } from '../../shared/core/idempotency';
 import { listenOnLoopback } from './listen';
 
 const REGION = 'us-east-1';

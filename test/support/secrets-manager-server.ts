@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { listenOnLoopback } from './listen';
+import { fakeServiceControls, listenOnLoopback } from './listen';
 
 const REGION = 'us-east-1';
 const ACCOUNT_ID = '123456789012';
@@ -275,17 +275,12 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
     setDelay(ms) {
       delayMs = Math.max(0, ms);
     },
-    env: () => ({
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: DUMMY_ACCESS_KEY_ID,
-      AWS_SECRET_ACCESS_KEY: DUMMY_SECRET_ACCESS_KEY,
-      AWS_EC2_METADATA_DISABLED: 'true',
+    ...fakeServiceControls(server, {
+      endpoint,
+      endpointVariable: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+      region: REGION,
+      accessKeyId: DUMMY_ACCESS_KEY_ID,
+      secretAccessKey: DUMMY_SECRET_ACCESS_KEY,
     }),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
   };
 }

@@ -13,7 +13,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listenOnLoopback } from './listen';
+import { fakeServiceControls, listenOnLoopback } from './listen';
 
 const REGION = 'us-east-1';
 const ACCOUNT_ID = '123456789012';
@@ -575,17 +575,12 @@ export async function startFakeSqs(): Promise<FakeSqs> {
       if (!queue || queue.messages.length === 0) return undefined;
       return Math.min(...queue.messages.map((m) => m.visibleAt));
     },
-    env: () => ({
-      AWS_ENDPOINT_URL_SQS: endpoint,
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: DUMMY_ACCESS_KEY_ID,
-      AWS_SECRET_ACCESS_KEY: DUMMY_SECRET_ACCESS_KEY,
-      AWS_EC2_METADATA_DISABLED: 'true',
+    ...fakeServiceControls(server, {
+      endpoint,
+      endpointVariable: 'AWS_ENDPOINT_URL_SQS',
+      region: REGION,
+      accessKeyId: DUMMY_ACCESS_KEY_ID,
+      secretAccessKey: DUMMY_SECRET_ACCESS_KEY,
     }),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
   };
 }

@@ -1,0 +1,32 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeLambdaEntry, type LambdaEntryKind } from './lambda-entry';
+
+const outDir = mkdtempSync(join(tmpdir(), 'lambda-entry-test-'));
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+const files = [
+  {
+    kind: 'blocking' as const,
+    eventType: 'user.pre_create',
+    path: '/repo/functions/blocking/user.pre_create.ts',
+    file: 'functions/blocking/user.pre_create.ts',
+  },
+];
+
+describe('writeLambdaEntry', () => {
+  it.each<[LambdaEntryKind, boolean]>([
+    ['blocking', true],
+    ['receiver', true],
+    ['worker', false],
+  ])('%s: the entry ends its init by awaiting the secret fetch: %s', (serve, awaits) => {
+    // Act
+    const source = readFileSync(writeLambdaEntry({ projectRoot: '/repo', outDir, serve, files }), 'utf8');
+
+    // Assess
+    expect(/^await handler\.ready;$/m.test(source)).toBe(awaits);
+    if (awaits) expect(source.indexOf('await handler.ready;')).toBeGreaterThan(source.indexOf('export const handler'));
+  });
+});
