@@ -5,6 +5,7 @@
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { DEFAULTS } from '../shared/core/constants';
+import { defaultRetentionHours, IDEMPOTENCY_DEFAULTS, minRetentionHours } from '../shared/core/idempotency';
 import { LOG_LEVELS, type LogLevel } from '../shared/core/logger';
 import { RETRY_DEFAULTS } from '../shared/core/retry';
 import { parseInteger, parseList } from '../shared/core/values';
@@ -151,6 +152,13 @@ export interface AuthgearWebhooksOptions extends ProductionOptions {
    * @default unset: the alarms have no actions
    */
   readonly alarmTopicArn?: string;
+  /**
+   * Hours the idempotency table remembers a handled event id (its records' TTL), so that a copy
+   * of the event delivered within that time is acknowledged without running the handler again.
+   * At least the retry window plus one hour; at most 8760.
+   * @default 24, or the retry window plus one hour when that is longer
+   */
+  readonly idempotencyRetentionHours?: number;
 }
 
 /** Options after validation, as the stack uses them. */
@@ -169,6 +177,7 @@ export interface ResolvedOptions {
   readonly receiverReservedConcurrency: number | undefined;
   readonly workerMaxConcurrency: number | undefined;
   readonly alarmTopicArn: string | undefined;
+  readonly idempotencyRetentionHours: number;
 }
 
 /**
@@ -296,6 +305,16 @@ export function resolveOptions(node: Node, props: AuthgearWebhooksOptions): Reso
     );
   }
 
+  const minRetention = minRetentionHours(retryWindowMinutes);
+  const idempotencyRetentionHours =
+    integerInRange(pick('idempotencyRetentionHours'), 'idempotencyRetentionHours', 1, IDEMPOTENCY_DEFAULTS.maxRetentionHours, 'hours') ??
+    defaultRetentionHours(retryWindowMinutes);
+  if (idempotencyRetentionHours < minRetention) {
+    throw new StackConfigError(
+      `idempotencyRetentionHours (${idempotencyRetentionHours}) must be at least ${minRetention}: the retry window (${retryWindowMinutes} minutes) plus one hour, so that no copy of a handled event outlives its record`,
+    );
+  }
+
   return {
     secretArn,
     secretName,
@@ -311,6 +330,7 @@ export function resolveOptions(node: Node, props: AuthgearWebhooksOptions): Reso
     receiverReservedConcurrency,
     workerMaxConcurrency,
     alarmTopicArn,
+    idempotencyRetentionHours,
   };
 }
 
