@@ -5,6 +5,7 @@
  */
 import { ADMIN_API_ENV } from '../shared/admin-api/config';
 import { ENV, QUEUE_ENV } from '../shared/core/config';
+import { IDEMPOTENCY_ENV } from '../shared/core/idempotency';
 import { StackConfigError } from './options';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -17,6 +18,7 @@ const TEMPLATE_VARIABLES: ReadonlySet<string> = new Set([
   ...Object.values(ENV),
   ...Object.values(QUEUE_ENV),
   ...Object.values(ADMIN_API_ENV),
+  ...Object.values(IDEMPOTENCY_ENV),
   'NODE_OPTIONS',
 ]);
 

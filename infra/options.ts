@@ -5,6 +5,7 @@
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { DEFAULTS } from '../shared/core/constants';
+import { defaultRetentionHours, IDEMPOTENCY_DEFAULTS, minRetentionHours } from '../shared/core/idempotency';
 import { LOG_LEVELS, type LogLevel } from '../shared/core/logger';
 import { RETRY_DEFAULTS } from '../shared/core/retry';
 import { parseInteger, parseList } from '../shared/core/values';
@@ -157,6 +158,13 @@ export interface AuthgearWebhooksOptions extends ProductionOptions {
    * @default none
    */
   readonly handlerEnv?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Hours the idempotency table remembers a handled event id (its records' TTL), so that a copy
+   * of the event delivered within that time is acknowledged without running the handler again.
+   * At least the retry window plus one hour; at most 8760.
+   * @default 24, or the retry window plus one hour when that is longer
+   */
+  readonly idempotencyRetentionHours?: number;
 }
 
 /** Options after validation, as the stack uses them. */
@@ -175,6 +183,7 @@ export interface ResolvedOptions {
   readonly receiverReservedConcurrency: number | undefined;
   readonly workerMaxConcurrency: number | undefined;
   readonly alarmTopicArn: string | undefined;
+  readonly idempotencyRetentionHours: number;
 }
 
 /**
@@ -302,6 +311,16 @@ export function resolveOptions(node: Node, props: AuthgearWebhooksOptions): Reso
     );
   }
 
+  const minRetention = minRetentionHours(retryWindowMinutes);
+  const idempotencyRetentionHours =
+    integerInRange(pick('idempotencyRetentionHours'), 'idempotencyRetentionHours', 1, IDEMPOTENCY_DEFAULTS.maxRetentionHours, 'hours') ??
+    defaultRetentionHours(retryWindowMinutes);
+  if (idempotencyRetentionHours < minRetention) {
+    throw new StackConfigError(
+      `idempotencyRetentionHours (${idempotencyRetentionHours}) must be at least ${minRetention}: the retry window (${retryWindowMinutes} minutes) plus one hour, so that no copy of a handled event outlives its record`,
+    );
+  }
+
   return {
     secretArn,
     secretName,
@@ -317,6 +336,7 @@ export function resolveOptions(node: Node, props: AuthgearWebhooksOptions): Reso
     receiverReservedConcurrency,
     workerMaxConcurrency,
     alarmTopicArn,
+    idempotencyRetentionHours,
   };
 }
 

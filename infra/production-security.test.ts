@@ -83,6 +83,7 @@ describe('cdk-nag with every production option', () => {
     // Assess
     expect(before.filter((f) => /CloudWatchLogGroupEncrypted|SecretsManagerUsingKMSKey|CloudWatchAlarmAction/.test(f))).toHaveLength(11);
     expect([...new Set(after.map((f) => f.split(' ')[0]))]).toEqual([
+      'NIST.800.53.R5-DynamoDBInBackupPlan',
       'NIST.800.53.R5-IAMNoInlinePolicy',
       'NIST.800.53.R5-LambdaConcurrency',
       'NIST.800.53.R5-LambdaDLQ',

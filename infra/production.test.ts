@@ -45,6 +45,7 @@ describe('what cdk destroy keeps', () => {
       ['Retain', 'Retain'],
     ]);
     expect(policies(s, 'AWS::SecretsManager::Secret')).toEqual([['Retain', 'Retain']]);
+    expect(policies(s, 'AWS::DynamoDB::Table')).toEqual([['Retain', 'Retain']]);
     expect(policies(s, 'AWS::Logs::LogGroup')).toHaveLength(4);
     for (const policy of policies(s, 'AWS::Logs::LogGroup')) expect(policy).toEqual(['Retain', 'Retain']);
   });
@@ -54,7 +55,7 @@ describe('what cdk destroy keeps', () => {
     const s = synth(project(), { retainOnDelete: 'false' });
 
     // Assess
-    for (const type of ['AWS::SQS::Queue', 'AWS::SecretsManager::Secret', 'AWS::Logs::LogGroup']) {
+    for (const type of ['AWS::SQS::Queue', 'AWS::SecretsManager::Secret', 'AWS::Logs::LogGroup', 'AWS::DynamoDB::Table']) {
       expect(policies(s, type).length).toBeGreaterThan(0);
       for (const policy of policies(s, type)) expect(policy).toEqual(['Delete', 'Delete']);
     }
@@ -68,6 +69,7 @@ describe('what cdk destroy keeps', () => {
     for (const [, queue] of resourcesOfType(s.json, 'AWS::SQS::Queue')) expect(queue.Properties).not.toHaveProperty('QueueName');
     for (const [, secret] of resourcesOfType(s.json, 'AWS::SecretsManager::Secret')) expect(secret.Properties).not.toHaveProperty('Name');
     for (const [, group] of resourcesOfType(s.json, 'AWS::Logs::LogGroup')) expect(group.Properties).not.toHaveProperty('LogGroupName');
+    for (const [, table] of resourcesOfType(s.json, 'AWS::DynamoDB::Table')) expect(table.Properties).not.toHaveProperty('TableName');
   });
 
   it('rejects retainOnDelete=maybe', () => {
@@ -292,6 +294,11 @@ describe('customer-managed KMS key', () => {
       expect(queue.Properties).not.toHaveProperty('SqsManagedSseEnabled');
     }
     expect(resourcesOfType(s.json, 'AWS::SecretsManager::Secret')[0]?.[1].Properties.KmsKeyId).toBe(KEY_ARN);
+    expect(resourcesOfType(s.json, 'AWS::DynamoDB::Table')[0]?.[1].Properties.SSESpecification).toEqual({
+      SSEEnabled: true,
+      SSEType: 'KMS',
+      KMSMasterKeyId: KEY_ARN,
+    });
     const groups = resourcesOfType(s.json, 'AWS::Logs::LogGroup');
     expect(groups).toHaveLength(4);
     for (const [, group] of groups) expect(group.Properties.KmsKeyId).toBe(KEY_ARN);
@@ -310,7 +317,11 @@ describe('customer-managed KMS key', () => {
       { Action: 'kms:Decrypt', Effect: 'Allow', Resource: KEY_ARN, Condition: via('secretsmanager') },
       { Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Effect: 'Allow', Resource: KEY_ARN, Condition: via('sqs') },
     ]);
-    expect(kmsStatements(s, s.workerId)).toEqual([{ Action: 'kms:Decrypt', Effect: 'Allow', Resource: KEY_ARN, Condition: via('sqs') }]);
+    expect(kmsStatements(s, s.workerId)).toEqual([
+      { Action: 'kms:Decrypt', Effect: 'Allow', Resource: KEY_ARN, Condition: via('sqs') },
+      // The idempotency table's key, which DynamoDB decrypts on the worker's behalf.
+      { Action: 'kms:Decrypt', Effect: 'Allow', Resource: KEY_ARN, Condition: via('dynamodb') },
+    ]);
   });
 
   it('leaves an imported secret on its own key, while the functions may still decrypt through Secrets Manager', () => {

@@ -9,6 +9,7 @@
  * name that is taken.
  */
 import { RemovalPolicy, type Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -19,6 +20,8 @@ export interface RetentionOptions {
   readonly queues: readonly sqs.Queue[];
   /** The secrets this stack created (undefined entries are skipped); an imported one is never the stack's to delete. */
   readonly secrets: readonly (secretsmanager.Secret | undefined)[];
+  /** The idempotency table: which events were handled recently. */
+  readonly tables?: readonly dynamodb.Table[];
 }
 
 /**
@@ -35,5 +38,6 @@ export function applyRetention(stack: Stack, options: RetentionOptions): void {
   const policy = options.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
   for (const queue of options.queues) queue.applyRemovalPolicy(policy);
   for (const secret of options.secrets) secret?.applyRemovalPolicy(policy);
+  for (const table of options.tables ?? []) table.applyRemovalPolicy(policy);
   for (const group of stack.node.findAll().filter((c): c is logs.LogGroup => c instanceof logs.LogGroup)) group.applyRemovalPolicy(policy);
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Validations, type Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, Validations, type Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -315,6 +315,10 @@ describe('least privilege over the whole template', () => {
     expect(Object.keys(blocking)).toEqual([...logs, 'secretsmanager:GetSecretValue']);
     expect(Object.keys(receiver)).toEqual([...logs, 'secretsmanager:GetSecretValue', 'sqs:SendMessage']);
     expect(Object.keys(worker)).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
       ...logs,
       'sqs:ChangeMessageVisibility',
       'sqs:DeleteMessage',
@@ -357,6 +361,10 @@ describe('least privilege over the whole template', () => {
       fixture ? [{ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn('fixture/crm-token')] }] : [],
     );
     expect(handlerSecrets(s.nonBlockingId)).toEqual([]);
+    // The idempotency table: the worker's, on that table only (no index, no other table).
+    const tableArn = { 'Fn::GetAtt': [s.stack.getLogicalId(s.stack.idempotencyTable.node.defaultChild as CfnElement), 'Arn'] };
+    for (const action of ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'])
+      expect(worker[action]?.Resource).toEqual(tableArn);
     // Three roles, one per function, that only Lambda may assume.
     const roles = resourcesOfType(s.json, 'AWS::IAM::Role');
     expect(roles.map(([id]) => id).sort()).toEqual([s.blockingId, s.nonBlockingId, s.workerId].map((id) => roleOf(s.json, id)).sort());

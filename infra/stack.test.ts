@@ -138,6 +138,8 @@ describe('AuthgearWebhooksStack with a new secret (two blocking files, one non-b
       NODE_OPTIONS: '--enable-source-maps',
       NON_BLOCKING_QUEUE_URL: { Ref: s.queueId },
       RETRY_WINDOW_MINUTES: '60',
+      IDEMPOTENCY_TABLE_NAME: { Ref: expect.stringMatching(/^IdempotencyTable[0-9A-F]{8}$/) },
+      IDEMPOTENCY_RETENTION_HOURS: '24',
     });
   });
 
@@ -168,7 +170,9 @@ describe('AuthgearWebhooksStack with a new secret (two blocking files, one non-b
       expect(st.Action).toBe('secretsmanager:GetSecretValue');
       expect(st.Resource).toEqual({ Ref: secretId });
     }
-    const logStatements = statements.filter((st) => !secretStatements.includes(st) && !actionsOf(st).some((a) => a.startsWith('sqs:')));
+    const logStatements = statements.filter(
+      (st) => !secretStatements.includes(st) && !actionsOf(st).some((a) => a.startsWith('sqs:') || a.startsWith('dynamodb:')),
+    );
     for (const st of logStatements) expect(actionsOf(st).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
     for (const [, role] of resourcesOfType(s.json, 'AWS::IAM::Role')) expect(role.Properties).not.toHaveProperty('ManagedPolicyArns');
   });

@@ -1,6 +1,7 @@
 import { Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { HttpApi, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -9,6 +10,7 @@ import type { Construct } from 'constructs';
 import { ENV, QUEUE_ENV } from '../shared/core/config';
 import { checkHandlerFilesSync } from '../shared/discovery/check-handlers-sync';
 import { declaredSecrets } from '../shared/discovery/checked-handler-files';
+import { IDEMPOTENCY_ENV } from '../shared/core/idempotency';
 import { retrySchedule } from '../shared/core/retry';
 import type { DomainName } from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -22,6 +24,7 @@ import { encryptWithKey } from './encryption';
 import { resolveHandlerEnv } from './handler-env';
 import { grantHandlerSecrets } from './handler-secrets';
 import { webhookHttpApi } from './http-api';
+import { allowIdempotencyRecords, encryptIdempotencyTable, idempotencyTable } from './idempotency-table';
 import { logMetrics } from './log-metrics';
 import { AUTHGEAR_BLOCKING_TIMEOUT_MS, resolveOptions, StackConfigError, type AuthgearWebhooksOptions } from './options';
 import { addDashboardOutput, addDomainTargetOutput, addHookOutputs, addQueueOutputs } from './outputs';
@@ -73,7 +76,7 @@ export interface AuthgearWebhooksStackProps extends StackProps, AuthgearWebhooks
  * Environment-agnostic: nothing is looked up in an AWS account, so `cdk synth` works offline.
  * The parts live beside this file: options.ts and production-options.ts (context values),
  * stages.ts (cdk.json stage blocks, read by app.ts), webhook-secret.ts, webhook-function.ts,
- * webhook-queue.ts, http-api.ts, domain.ts, alarms.ts, alarm-notifications.ts, log-metrics.ts,
+ * webhook-queue.ts, idempotency-table.ts, http-api.ts, domain.ts, alarms.ts, alarm-notifications.ts, log-metrics.ts,
  * dashboard.ts, tracing.ts, retention.ts, encryption.ts, outputs.ts and security-checks.ts
  * (cdk-nag and the acknowledged findings).
  *
@@ -103,6 +106,8 @@ export class AuthgearWebhooksStack extends Stack {
   readonly queue: sqs.Queue;
   /** Where events go when their retry window has passed; kept 14 days. */
   readonly deadLetterQueue: sqs.Queue;
+  /** One record per non-blocking event id, so each handler succeeds once across worker containers. */
+  readonly idempotencyTable: dynamodb.Table;
   /** Every alarm of the stack (docs/troubleshooting.md: Alarms). */
   readonly alarms: WebhookAlarms;
   /** In alarm while any event is in the dead-letter queue. */
@@ -198,11 +203,15 @@ export class AuthgearWebhooksStack extends Stack {
     });
     allowEnqueue(this.nonBlockingFunction, this.queue);
 
+    // Only the worker reads and writes the idempotency records.
+    this.idempotencyTable = idempotencyTable(this);
     const workerEnv: Record<string, string> = {
       ...handlerEnv,
       NODE_OPTIONS: '--enable-source-maps',
       [QUEUE_ENV.queueUrl]: this.queue.queueUrl,
       [QUEUE_ENV.retryWindowMinutes]: String(options.retryWindowMinutes),
+      [IDEMPOTENCY_ENV.tableName]: this.idempotencyTable.tableName,
+      [IDEMPOTENCY_ENV.retentionHours]: String(options.idempotencyRetentionHours),
     };
     if (options.logLevel !== undefined) workerEnv[ENV.logLevel] = options.logLevel;
     Object.assign(workerEnv, adminApi?.environment);
@@ -217,6 +226,7 @@ export class AuthgearWebhooksStack extends Stack {
     });
     grantHandlerSecrets(this, this.workerFunction, declaredSecrets(files.nonBlocking));
     feedWorker(this, this.workerFunction, this.queue, { maxConcurrency: options.workerMaxConcurrency });
+    allowIdempotencyRecords(this.workerFunction, this.idempotencyTable);
     if (production.tracing) {
       enableTracing(this, { Blocking: this.blockingFunction, NonBlocking: this.nonBlockingFunction, Worker: this.workerFunction });
     }
@@ -288,6 +298,7 @@ export class AuthgearWebhooksStack extends Stack {
       retain: production.retainOnDelete,
       queues: [this.queue, this.deadLetterQueue],
       secrets: [this.secret, this.adminApiPrivateKeySecret],
+      tables: [this.idempotencyTable],
     });
     this.encryptionKey =
       production.kmsKeyArn === undefined
@@ -302,6 +313,7 @@ export class AuthgearWebhooksStack extends Stack {
             queueSenders: [this.nonBlockingFunction],
             queueReceivers: [this.workerFunction],
           });
+    if (this.encryptionKey) encryptIdempotencyTable(this.idempotencyTable, this.encryptionKey, this.workerFunction);
 
     addHookOutputs(this, {
       baseUrl: domain?.baseUrl ?? this.api.apiEndpoint,

@@ -50,6 +50,7 @@ export const OPTION_KEYS: Readonly<Record<keyof AuthgearWebhooksOptions | keyof 
   adminApiKeyId: true,
   authgearProjectId: true,
   adminApiPrivateKeySecret: true,
+  idempotencyRetentionHours: true,
 };
 
 /** Keys of a stage block that are about where and how the stack is deployed, not stack options. */

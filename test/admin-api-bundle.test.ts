@@ -22,6 +22,7 @@ import { testAdminApiKey } from './support/admin-api-keys';
 import { type FakeAdminApiServer, startFakeAdminApi } from './support/admin-api-server';
 import { REPO_ROOT, SHARED_FROM_HANDLER } from './support/paths';
 import { type FakeSecretsManager, startFakeSecretsManager } from './support/secrets-manager-server';
+import { type FakeDynamoDb, startFakeDynamoDb } from './support/dynamodb-server';
 
 const WEBHOOK_SECRET = 'k3Y9mP2qR7sT1vW5xZ8aB4cD6eF0gH_j';
 const WEBHOOK_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:authgear-webhook-Wh00k1';
@@ -93,6 +94,7 @@ describe('context.adminApi in the bundled functions (real esbuild bundle, fake S
   const dirs: string[] = [];
   let secrets: FakeSecretsManager;
   let admin: FakeAdminApiServer;
+  let dynamo: FakeDynamoDb;
   let driver: string;
   const bundles = { blocking: '', worker: '', receiver: '' };
   const env = { blocking: {} as Record<string, string>, worker: {} as Record<string, string>, receiver: {} as Record<string, string> };
@@ -101,6 +103,9 @@ describe('context.adminApi in the bundled functions (real esbuild bundle, fake S
     // Prepare: a project that uses the Admin API, sharing this repository's shared/ and node_modules.
     secrets = await startFakeSecretsManager();
     admin = await startFakeAdminApi({ projectId: 'myapp', keys: { [key.keyId]: key.publicKey } });
+    // The worker claims each event in its idempotency table before running the handler.
+    dynamo = await startFakeDynamoDb();
+    await dynamo.createTable('admin-bundle-idempotency');
     secrets.setSecret(WEBHOOK_SECRET_ARN, WEBHOOK_SECRET);
     secrets.setSecret(KEY_SECRET_ARN, key.privatePem);
     const root = mkdtempSync(join(tmpdir(), 'authgear-admin-bundle-'));
@@ -134,8 +139,9 @@ describe('context.adminApi in the bundled functions (real esbuild bundle, fake S
       [stack.getLogicalId(stack.adminApiPrivateKeySecret?.node.defaultChild as CfnSecret)]: KEY_SECRET_ARN,
       // Not called: the handler succeeds, so no retry delay is set.
       [stack.getLogicalId(stack.queue.node.defaultChild as CfnElement)]: 'https://sqs.us-east-1.amazonaws.com/123456789012/events.fifo',
+      [stack.getLogicalId(stack.idempotencyTable.node.defaultChild as CfnElement)]: 'admin-bundle-idempotency',
     };
-    const shared = { ...secrets.env(), MAX_EVENT_AGE_SECONDS: '0' };
+    const shared = { ...secrets.env(), AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, MAX_EVENT_AGE_SECONDS: '0' };
     for (const [kind, fn] of [
       ['blocking', stack.blockingFunction],
       ['worker', stack.workerFunction],
@@ -150,6 +156,7 @@ describe('context.adminApi in the bundled functions (real esbuild bundle, fake S
   afterAll(async () => {
     await secrets?.close();
     await admin?.close();
+    await dynamo?.close();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthgearWebhooksStack } from '../infra/stack';
 import { VECTOR_SECRET, vector } from './fixtures/authgear-vectors';
 import { authgearHeaders, trickyPreCreateBody } from './fixtures/go-json';
+import { startFakeDynamoDb, type FakeDynamoDb } from './support/dynamodb-server';
 import { startFakeSecretsManager, type FakeSecretsManager } from './support/secrets-manager-server';
 import { fakeSqsClient, toSqsRecord } from './support/sqs-event-source';
 import { startFakeSqs, type FakeSqs, type FakeSqsQueue } from './support/sqs-server';
@@ -686,6 +687,60 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       expect(calls).toHaveLength(1);
       expect(run.output).toContain('"msg":"user disabled in CRM"');
       expect(run.output).not.toContain(CRM_TOKEN);
+    });
+  });
+
+  describe('non-blocking worker bundle in two containers sharing the idempotency table', () => {
+    const created = vector('user.created');
+    const table = 'bundle-idempotency';
+    let dynamo: FakeDynamoDb;
+    let first: ProcessRun;
+    let second: ProcessRun;
+
+    beforeAll(async () => {
+      // Prepare: one queued message; its delete after the first run is lost, so SQS delivers it again.
+      dynamo = await startFakeDynamoDb();
+      await dynamo.createTable(table);
+      const queue = sqs.createQueue('worker-bundle-twice.fifo', { visibilityTimeoutSeconds: 540 });
+      const client = fakeSqsClient(sqs);
+      await client.send(
+        new SendMessageCommand({ QueueUrl: queue.url, MessageBody: created.body, MessageGroupId: 'c', MessageDeduplicationId: 'c' }),
+      );
+      const received = await client.send(
+        new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }),
+      );
+      client.destroy();
+      const record = toSqsRecord(received.Messages![0]!, queue);
+      const again = { ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } };
+      const env = { ...sqs.env(), ...dynamo.env(), NON_BLOCKING_QUEUE_URL: queue.url, IDEMPOTENCY_TABLE_NAME: table };
+
+      // Act: each run is a fresh process, as a new Lambda environment is.
+      const run = (records: unknown[]) =>
+        runBundle({ bundle: join(assetDir.worker, 'index.mjs'), driver, fake, secretId: undefined, events: [{ Records: records }], env });
+      first = await run([record]);
+      second = await run([again]);
+    }, 60_000);
+
+    afterAll(async () => {
+      await dynamo?.close();
+    });
+
+    it('runs the handler file in the first container and marks the event done in DynamoDB', async () => {
+      // Assess
+      expect(first.invocations[0]?.response).toEqual({ batchItemFailures: [] });
+      expect(first.output).toContain('"msg":"new user"');
+      const items = await dynamo.items(table);
+      expect(items).toHaveLength(1);
+      expect(items[0]).toMatchObject({ status: 'COMPLETED' });
+    });
+
+    it('acknowledges the copy in the second container without running the handler file again', () => {
+      // Assess
+      expect(second.invocations[0]?.response).toEqual({ batchItemFailures: [] });
+      expect(second.output).not.toContain('"msg":"new user"');
+      expect(second.output).toContain('"reason":"duplicate_delivery"');
+      expect(dynamo.count('PutItem')).toBe(2);
+      expect(dynamo.count('UpdateItem')).toBe(1);
     });
   });
 });

@@ -6,6 +6,11 @@
  * sent twice, SendMessage responses are lost (so the SDK sends again), and deletions after success
  * are lost (so SQS delivers those messages a second time). Time is simulated: the driver jumps the
  * fake's clock to the next message that becomes visible, so the 60-minute schedule takes no time.
+ *
+ * Each poll goes to one of several worker instances in turn, as Lambda spreads batches over its
+ * environments, so a redelivered message usually reaches another instance than the one that ran it.
+ * The instances share one idempotency table (dynalite, a DynamoDB-compatible server, through the
+ * real SDK), as deployed.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,11 +23,16 @@ import { createSqsWorkerHandler, type SqsWorkerHandler } from '../shared/adapter
 import { retrySchedule } from '../shared/core/retry';
 import { sqsNonBlockingQueue } from '../shared/aws/sqs';
 import { authgearHeaders } from './fixtures/go-json';
+import { useAwsEnv } from './support/aws-env';
+import { startFakeDynamoDb, type FakeDynamoDb } from './support/dynamodb-server';
 import { fakeSqsClient, pollOnce } from './support/sqs-event-source';
 import { startFakeSqs, type FakeSqs, type FakeSqsQueue } from './support/sqs-server';
 
 const SECRET = 'durable-events-test-secret-0123456789';
 const EVENTS = 1_000;
+/** Worker instances (Lambda environments), each with its own memory and DynamoDB client. */
+const WORKERS = 3;
+const TABLE = 'durable-events-idempotency';
 const SCHEDULE = retrySchedule(60);
 const silent = createJsonLogger({ level: 'silent' });
 
@@ -63,7 +73,9 @@ describe(`durable non-blocking events: ${EVENTS} events, failing handlers, dupli
   let queue: FakeSqsQueue;
   let deadLetters: FakeSqsQueue;
   let receiver: WebhookApp;
-  let worker: SqsWorkerHandler;
+  let workers: SqsWorkerHandler[] = [];
+  let dynamo: FakeDynamoDb;
+  let restoreEnv: () => void = () => undefined;
   let simulatedNow = Date.now();
   const started = simulatedNow;
 
@@ -71,6 +83,8 @@ describe(`durable non-blocking events: ${EVENTS} events, failing handlers, dupli
   const failures = new Map<string, number>();
   const attempts = new Map<string, number[]>();
   const successes = new Map<string, number>();
+  /** The worker instance whose handler run succeeded, per event. */
+  const handledBy = new Map<string, number>();
   const workerLines: Record<string, unknown>[] = [];
   const receiverStatuses: number[] = [];
   let lostDeletes = 0;
@@ -80,6 +94,9 @@ describe(`durable non-blocking events: ${EVENTS} events, failing handlers, dupli
     // Prepare
     fake = await startFakeSqs();
     fake.setClock(() => simulatedNow);
+    dynamo = await startFakeDynamoDb();
+    await dynamo.createTable(TABLE);
+    restoreEnv = useAwsEnv(dynamo.env());
     deadLetters = fake.createQueue('authgear-dead-letters.fifo');
     queue = fake.createQueue('authgear-events.fifo', {
       visibilityTimeoutSeconds: 540,
@@ -96,13 +113,15 @@ describe(`durable non-blocking events: ${EVENTS} events, failing handlers, dupli
         i % 10 === 0 ? Number.POSITIVE_INFINITY : roll < 0.3 ? 1 + Math.floor(random() * 3) : roll < 0.35 ? SCHEDULE.maxAttempts - 1 : 0;
       failures.set(eventId(i), n);
     }
-    const handler = defineNonBlockingHandler('user.created', (event) => {
-      const times = attempts.get(event.id) ?? [];
-      times.push(simulatedNow);
-      attempts.set(event.id, times);
-      if (times.length <= (failures.get(event.id) ?? 0)) throw new Error('the CRM is down');
-      successes.set(event.id, (successes.get(event.id) ?? 0) + 1);
-    });
+    const handlerFor = (instance: number) =>
+      defineNonBlockingHandler('user.created', (event) => {
+        const times = attempts.get(event.id) ?? [];
+        times.push(simulatedNow);
+        attempts.set(event.id, times);
+        if (times.length <= (failures.get(event.id) ?? 0)) throw new Error('the CRM is down');
+        successes.set(event.id, (successes.get(event.id) ?? 0) + 1);
+        handledBy.set(event.id, instance);
+      });
 
     const config = readConfig({ LOG_LEVEL: 'silent' });
     const secrets = new SecretStore({ source: staticSecretSource(SECRET), logger: silent, ttlMs: 300_000, refreshIntervalMs: 30_000 });
@@ -113,12 +132,24 @@ describe(`durable non-blocking events: ${EVENTS} events, failing handlers, dupli
       logger: silent,
       nonBlockingQueue: sqsNonBlockingQueue({ queueUrl: queue.url, eventTypes: ['user.created'], client }),
     });
-    worker = createSqsWorkerHandler({
-      modules: [{ file: 'functions/non-blocking/user.created.ts', kind: 'non-blocking', eventType: 'user.created', exported: handler }],
-      env: { NON_BLOCKING_QUEUE_URL: queue.url, RETRY_WINDOW_MINUTES: '60', LOG_LEVEL: 'info' },
-      logger: createJsonLogger({ level: 'info', sink: (_level, line) => workerLines.push(JSON.parse(line) as Record<string, unknown>) }),
-      client,
-    });
+    workers = Array.from({ length: WORKERS }, (_, instance) =>
+      createSqsWorkerHandler({
+        modules: [
+          {
+            file: 'functions/non-blocking/user.created.ts',
+            kind: 'non-blocking',
+            eventType: 'user.created',
+            exported: handlerFor(instance),
+          },
+        ],
+        env: { NON_BLOCKING_QUEUE_URL: queue.url, RETRY_WINDOW_MINUTES: '60', LOG_LEVEL: 'info', IDEMPOTENCY_TABLE_NAME: TABLE },
+        logger: createJsonLogger({
+          level: 'info',
+          sink: (_level, line) => workerLines.push({ ...(JSON.parse(line) as Record<string, unknown>), instance }),
+        }),
+        client,
+      }),
+    );
 
     // Act: Authgear delivers every event; every 20th twice (a replay), and every 25th SendMessage
     // answer is lost after SQS stored the message, so the SDK sends it again.
@@ -143,10 +174,11 @@ describe(`durable non-blocking events: ${EVENTS} events, failing handlers, dupli
     const lostOnce = new Set<string>();
     for (;;) {
       if (++polls > 5_000) throw new Error('the queue did not drain');
+      const worker = workers[polls % WORKERS]!;
       const { event } = await pollOnce({
         client,
         queue,
-        worker,
+        worker: (received) => worker(received, { getRemainingTimeInMillis: () => 90_000 }),
         loseDelete: (record) => {
           successfulRecords += 1;
           if (successfulRecords % 30 !== 0 || lostOnce.has(record.messageId)) return false;
@@ -160,9 +192,11 @@ describe(`durable non-blocking events: ${EVENTS} events, failing handlers, dupli
       if (next === undefined) break;
       simulatedNow = Math.max(simulatedNow + 1, next);
     }
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
+    restoreEnv();
+    await dynamo?.close();
     await fake?.close();
   });
 
@@ -244,6 +278,25 @@ describe(`durable non-blocking events: ${EVENTS} events, failing handlers, dupli
     for (const line of duplicates)
       expect(line).toMatchObject({ outcome: 'duplicate', attempt: (attempts.get(String(line.event_id))?.length ?? 0) + 1 });
     expect(duplicates.some((l) => l.attempt === SCHEDULE.maxAttempts + 1)).toBe(true);
+  });
+
+  it('recognised most of those redeliveries in another worker instance than the one that ran the handler', () => {
+    // Act
+    const duplicates = workerLines.filter((l) => l.reason === 'duplicate_delivery');
+    const elsewhere = duplicates.filter((l) => l.instance !== handledBy.get(String(l.event_id)));
+
+    // Assess: with a shared record, where the copy lands makes no difference.
+    expect(elsewhere.length).toBeGreaterThan(duplicates.length / 2);
+    for (const line of elsewhere) expect(line.msg).toMatch(/shared record/);
+  });
+
+  it('left one record per handled event in the shared table, marked done, and none for dead-lettered ones', async () => {
+    // Act
+    const items = await dynamo.items(TABLE);
+
+    // Assess
+    expect(items).toHaveLength(successes.size);
+    expect(new Set(items.map((i) => i.status))).toEqual(new Set(['COMPLETED']));
   });
 
   it('logged every failed attempt with its number, the next retry or the dead-lettering', () => {

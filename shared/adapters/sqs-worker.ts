@@ -1,13 +1,15 @@
 import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { assembleHandlers, type LoadedHandlerModule } from '../core/assemble';
 import { bindHandlerSecretsFrom, noSecretSources, type HandlerSecretSources } from '../core/handler-secrets';
 import { readQueueUrl, readRetryWindowMinutes } from '../core/config';
+import type { EventClaims } from '../core/claims';
 import { describeError, type Logger } from '../core/logger';
 import { createQueuedEventProcessor, type HandledEvents, type QueuedResult } from '../core/queued';
 import { retrySchedule } from '../core/retry';
 import { createSqsClient } from '../aws/sqs';
 import { runtimeSettings } from '../runtime/settings';
+import { claimsFromEnv } from '../runtime/claims-choice';
 import { adminApiFromEnvironment } from './admin-api';
 
 export interface SqsWorkerOptions {
@@ -27,9 +29,12 @@ export interface SqsWorkerOptions {
   readonly handlerSecretSources?: HandlerSecretSources;
   /** Defaults to a per-container memory of 10,000 handled event ids. */
   readonly handled?: HandledEvents;
+  /** Defaults to the DynamoDB table at `IDEMPOTENCY_TABLE_NAME` (see `shared/runtime/claims-choice.ts`). */
+  readonly claims?: EventClaims;
 }
 
-export type SqsWorkerHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+/** Lambda passes its context; only `getRemainingTimeInMillis` is used, for how long a claim holds. */
+export type SqsWorkerHandler = (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SQSBatchResponse>;
 
 /** ChangeMessageVisibilityBatch takes at most 10 entries. */
 const BATCH_LIMIT = 10;
@@ -39,11 +44,13 @@ const BATCH_LIMIT = 10;
  * `ReportBatchItemFailures`) and runs the handler files, with the same typed API as when they ran
  * behind HTTP.
  *
- * Every message of a batch is processed at once and independently. A message whose handler fails
+ * Every message of a batch is processed at once and independently. Each handler runs under a claim
+ * on its event id in the idempotency table (`IDEMPOTENCY_TABLE_NAME`), so it succeeds once across
+ * containers: a copy of a handled event is acknowledged, a copy meeting a live claim is retried. A message whose handler fails
  * is reported in `batchItemFailures`, so only it is retried, and its visibility timeout is set to
  * the retry schedule's next delay (30 s, then doubling up to 15 min) from its
  * `ApproximateReceiveCount`. After the last attempt the delay is 0: the next receive, one more than
- * the attempts, only acknowledges an event this container already handled (a lost delete) or
+ * the attempts, only acknowledges an event the shared record shows as handled (a lost delete) or
  * releases the message again, and SQS then moves it to the dead-letter queue (the queue's
  * `maxReceiveCount` is the schedule's attempts + 1).
  *
@@ -66,16 +73,21 @@ export function createSqsWorkerHandler(options: SqsWorkerOptions): SqsWorkerHand
   );
   const queueUrl = readQueueUrl(env);
   const schedule = retrySchedule(readRetryWindowMinutes(env));
+  const claims = options.claims ?? claimsFromEnv(env, logger);
   const processEvent = createQueuedEventProcessor({
     handlers,
     config,
     logger,
+    claims,
     adminApi: adminApiFromEnvironment(env, config),
     ...(options.handled ? { handled: options.handled } : {}),
   });
   let client = options.client;
 
-  async function processRecord(record: SQSRecord): Promise<{ record: SQSRecord; result: QueuedResult; retryInSeconds: number }> {
+  async function processRecord(
+    record: SQSRecord,
+    claimMs: number | undefined,
+  ): Promise<{ record: SQSRecord; result: QueuedResult; retryInSeconds: number }> {
     const attempt = Math.max(1, Number.parseInt(record.attributes?.ApproximateReceiveCount ?? '', 10) || 1);
     const retryInMs = schedule.delayAfter(attempt);
     let result: QueuedResult;
@@ -85,6 +97,7 @@ export function createSqsWorkerHandler(options: SqsWorkerOptions): SqsWorkerHand
         maxAttempts: schedule.maxAttempts,
         retryInMs,
         logFields: { message_id: record.messageId },
+        ...(claimMs === undefined ? {} : { claimMs }),
       });
     } catch (error) {
       // The processor never throws; if it did, retrying is the safe answer.
@@ -134,8 +147,10 @@ export function createSqsWorkerHandler(options: SqsWorkerOptions): SqsWorkerHand
     }
   }
 
-  return async (event) => {
-    const outcomes = await Promise.all((event.Records ?? []).map(processRecord));
+  return async (event, context) => {
+    // A claim holds until this invocation is over, whatever becomes of it (see EventClaims).
+    const claimMs = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
+    const outcomes = await Promise.all((event.Records ?? []).map((record) => processRecord(record, claimMs)));
     const failed = outcomes.filter((o) => !o.result.done);
     if (failed.length > 0) await setRetryDelays(failed);
     logger.debug('queue batch processed', { messages: outcomes.length, failed: failed.length });

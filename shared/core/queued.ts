@@ -7,12 +7,13 @@
  */
 import type { AdminApiFactory } from '../admin-api/types';
 import type { RawBody } from './body';
+import { type ClaimedRun, type EventClaims, MemoryEventClaims } from './claims';
 import type { RuntimeConfig } from './config';
 import { isNonBlockingEventType } from './constants';
 import { parseEnvelope } from './envelope';
 import type { EventEnvelope } from './events';
 import type { HandlerSet } from './handler';
-import type { LogFields, Logger } from './logger';
+import { describeError, type LogFields, type Logger } from './logger';
 import { isPastLastAttempt } from './retry';
 import { type NonBlockingRun, runNonBlockingHandler } from './run-handler';
 
@@ -44,9 +45,14 @@ export interface QueuedDelivery {
   readonly retryInLabel?: string;
   /** Added to each log line of this delivery, e.g. the SQS message id. */
   readonly logFields?: LogFields;
+  /**
+   * How long this delivery's claim on the event holds should the process die before releasing it:
+   * in Lambda, the invocation's remaining time. Default: the handler deadline plus 30 s.
+   */
+  readonly claimMs?: number;
 }
 
-export type QueuedStatus = 'handled' | 'ignored' | 'duplicate' | 'failed' | 'busy' | 'invalid' | 'exhausted';
+export type QueuedStatus = 'handled' | 'ignored' | 'duplicate' | 'failed' | 'busy' | 'unavailable' | 'invalid' | 'exhausted';
 
 /** What became of one delivery, and what the consumer must do with the message. */
 export interface QueuedResult {
@@ -111,8 +117,13 @@ export interface QueuedEventProcessorOptions {
   readonly config: RuntimeConfig;
   readonly logger: Logger;
   readonly now?: () => number;
-  /** Default: a {@link RecentEventIds} of 10,000 ids kept for 24 hours. */
+  /** Default: a {@link RecentEventIds} of 10,000 ids kept for 24 hours. A fast first check, per process. */
   readonly handled?: HandledEvents;
+  /**
+   * The record that lets a handler succeed once across processes: each delivery claims the event
+   * id before its handler runs. Default: a {@link MemoryEventClaims} (this process only).
+   */
+  readonly claims?: EventClaims;
   /** Makes each handler's `context.adminApi` (see `shared/admin-api`). */
   readonly adminApi?: AdminApiFactory;
 }
@@ -144,6 +155,7 @@ export function createQueuedEventProcessor(options: QueuedEventProcessorOptions)
   const { handlers, config, logger } = options;
   const now = options.now ?? Date.now;
   const handled = options.handled ?? new RecentEventIds();
+  const claims = options.claims ?? new MemoryEventClaims();
   const inFlight = new Set<string>();
 
   return async (body, delivery) => {
@@ -182,6 +194,11 @@ export function createQueuedEventProcessor(options: QueuedEventProcessorOptions)
       return { status: 'duplicate', done: true, permanent: false, ...ids };
     }
     if (isPastLastAttempt(delivery.attempt, delivery.maxAttempts)) {
+      // The delete of a successful last attempt may have been lost in another container.
+      if (await isRecordedDone(claims, event.id, log, logger)) {
+        handled.add(event.id);
+        return notRun({ outcome: 'done' }, { log, logger, delivery, last: true, ids });
+      }
       logger.info(
         `no attempts left (delivery ${delivery.attempt}, ${delivery.maxAttempts} attempts); released so that SQS moves the event to the dead-letter queue`,
         {
@@ -203,26 +220,51 @@ export function createQueuedEventProcessor(options: QueuedEventProcessorOptions)
     }
 
     inFlight.add(event.id);
-    let run: NonBlockingRun;
+    let claimed: ClaimedRun<NonBlockingRun>;
     try {
-      run = await runNonBlockingHandler(handler, event, {
-        deadline: started + config.nonBlockingDeadlineMs,
-        deadlineMs: config.nonBlockingDeadlineMs,
-        log,
-        logger,
-        now,
-        adminApi: options.adminApi,
-        logPersonalData: config.logPersonalData,
-      });
-      if (run.ok) handled.add(event.id);
+      claimed = await claims.run(
+        event.id,
+        async () =>
+          runNonBlockingHandler(handler, event, {
+            deadline: started + config.nonBlockingDeadlineMs,
+            deadlineMs: config.nonBlockingDeadlineMs,
+            log,
+            logger,
+            now,
+            adminApi: options.adminApi,
+            logPersonalData: config.logPersonalData,
+          }),
+        { claimMs: delivery.claimMs ?? config.nonBlockingDeadlineMs + DEFAULT_CLAIM_MARGIN_MS },
+      );
+    } catch (error) {
+      // Claims never throw unless the work did, and runNonBlockingHandler never throws.
+      claimed = { outcome: 'unavailable', error };
     } finally {
       inFlight.delete(event.id);
     }
+    const last = delivery.retryInMs === undefined;
+    if (claimed.outcome === 'done') handled.add(event.id);
+    if (claimed.outcome !== 'ran') return notRun(claimed, { log, logger, delivery, last, ids });
+    const run = claimed.result;
     if (run.ok) {
+      handled.add(event.id);
+      if (claimed.recordError !== undefined)
+        logger.warn(
+          'the handler succeeded but the shared record could not be marked done; a copy of this event arriving after the claim expires would run again',
+          { ...log, reason: 'record_not_marked_done', ...describeError(claimed.recordError) },
+        );
       logger.info('non-blocking event handled', { ...log, outcome: 'handled', latency_ms: now() - started });
       return { status: 'handled', done: true, permanent: false, ...ids };
     }
-    const last = delivery.retryInMs === undefined;
+    if (claimed.recordError !== undefined)
+      logger.warn(
+        "the handler failed and its claim could not be released; the retry waits until the claim expires (the invocation's timeout)",
+        {
+          ...log,
+          reason: 'claim_not_released',
+          ...describeError(claimed.recordError),
+        },
+      );
     const attempt = `attempt ${delivery.attempt} of ${delivery.maxAttempts}`;
     if (last) {
       logger.error(`non-blocking handler failed (${attempt}); no attempts left: the event goes to the dead-letter queue`, {
@@ -242,6 +284,67 @@ export function createQueuedEventProcessor(options: QueuedEventProcessorOptions)
     }
     return { status: 'failed', done: false, permanent: false, ...ids };
   };
+}
+
+/** Without a Lambda context, a claim holds this long past the handler's deadline. */
+const DEFAULT_CLAIM_MARGIN_MS = 30_000;
+
+/** Reads the shared record for an exhausted delivery; an unreadable record counts as not done. */
+async function isRecordedDone(claims: EventClaims, eventId: string, log: LogFields, logger: Logger): Promise<boolean> {
+  try {
+    return await claims.isDone(eventId);
+  } catch (error) {
+    logger.warn('could not read the shared record of this event; treated as not handled', {
+      ...log,
+      reason: 'claim_store_unavailable',
+      ...describeError(error),
+    });
+    return false;
+  }
+}
+
+/** The result and log line of a delivery whose handler did not run because of the shared record. */
+function notRun(
+  claimed: Exclude<ClaimedRun<unknown>, { outcome: 'ran' }>,
+  context: {
+    readonly log: LogFields;
+    readonly logger: Logger;
+    readonly delivery: QueuedDelivery;
+    readonly last: boolean;
+    readonly ids: { readonly eventId: string; readonly eventType: string };
+  },
+): QueuedResult {
+  const { log, logger, delivery, last, ids } = context;
+  const next = last
+    ? { outcome: 'dead_lettered', whatNext: 'no attempts left: the event goes to the dead-letter queue' }
+    : { outcome: 'retry_scheduled', whatNext: `retried${describeNext(delivery)}` };
+  switch (claimed.outcome) {
+    case 'done':
+      logger.info('event already handled (shared record); this repeated delivery is acknowledged without running the handler', {
+        ...log,
+        reason: 'duplicate_delivery',
+        outcome: 'duplicate',
+      });
+      return { status: 'duplicate', done: true, permanent: false, ...ids };
+    case 'busy':
+      // Acknowledging now would lose the event if the running attempt fails.
+      logger.warn(`another delivery of this event holds its claim (it is being handled right now); this one is ${next.whatNext}`, {
+        ...log,
+        reason: 'claimed_elsewhere',
+        outcome: next.outcome,
+        ...(last ? {} : { retry_in_ms: delivery.retryInMs }),
+      });
+      return { status: 'busy', done: false, permanent: false, ...ids };
+    case 'unavailable':
+      logger.error(`could not claim the event in the shared record, so the handler did not run; ${next.whatNext}`, {
+        ...log,
+        reason: 'claim_store_unavailable',
+        outcome: next.outcome,
+        ...(last ? {} : { retry_in_ms: delivery.retryInMs }),
+        ...describeError(claimed.error),
+      });
+      return { status: 'unavailable', done: false, permanent: false, ...ids };
+  }
 }
 
 function describeNext(delivery: QueuedDelivery): string {

@@ -298,6 +298,8 @@ export interface ColdContender {
   readonly untilExit?: boolean;
   /** Throws unless the run served its request as expected. */
   readonly check?: (run: ProcessRun) => void;
+  /** Runs before each start, untimed (e.g. to forget the event a previous run recorded). */
+  readonly before?: () => Promise<void>;
 }
 
 export interface ColdResult {
@@ -318,6 +320,7 @@ export interface ColdResult {
 export async function measureCold(contenders: readonly ColdContender[], repeats: number, warmups = 1): Promise<ColdResult[]> {
   const runs = new Map<string, ProcessRun[]>(contenders.map((c) => [c.name, []]));
   const once = async (contender: ColdContender): Promise<ProcessRun> => {
+    await contender.before?.();
     const run = await runNode(contender.args, contender.env, { untilExit: contender.untilExit ?? false });
     contender.check?.(run);
     return run;

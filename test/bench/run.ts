@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { startFakeSecretsManager, type FakeSecretsManager } from '../support/secrets-manager-server';
 import { startFakeSqs, type FakeSqs } from '../support/sqs-server';
+import { startFakeDynamoDb, type FakeDynamoDb } from '../support/dynamodb-server';
+import { buildWorkerWithoutTable } from './worker-variant';
 import {
   apiGatewayEvent,
   buildVariant,
@@ -53,6 +55,8 @@ const TARGETS = { warmOverFloor: 1.5, coldOverFloor: 2 } as const;
 const FLOOR_NAME = 'cold floor (SigV4 by hand)';
 const FLOOR_SQS_NAME = 'cold floor + SQS SendMessage';
 const INIT_STARTS_FETCH = 'init only starts the secret fetch (no top-level await)';
+const WORKER_WITHOUT_TABLE = 'WorkerFunction without the idempotency table (before)';
+const IDEMPOTENCY_TABLE = 'bench-idempotency';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:authgear-webhook-Bench1';
 const BENCH_SECRET = 'k3Y9mP2qR7sT1vW5xZ8aB4cD6eF0gH_j';
@@ -107,6 +111,7 @@ function prepare(
   fakeSm: FakeSecretsManager,
   fakeSqs: FakeSqs,
   queue: { url: string; arn: string },
+  dynamo: FakeDynamoDb,
 ): Prepared {
   const env: Record<string, string> = { ...lambdaEnv(fakeSm, bundle.name, bundle.dir), ...bundle.env };
   if (nodeMajor < 22) env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -114,10 +119,12 @@ function prepare(
     if (name === 'AUTHGEAR_WEBHOOK_SECRET_ID') env[name] = SECRET_ARN;
     else if (/QUEUE_URL$/.test(name)) env[name] = queue.url;
     else if (/QUEUE_ARN$/.test(name)) env[name] = queue.arn;
+    else if (name === 'IDEMPOTENCY_TABLE_NAME') env[name] = IDEMPOTENCY_TABLE;
     else env[name] = `bench-placeholder-${name.toLowerCase()}`;
   }
   if (bundle.kind === 'non-blocking' || bundle.kind === 'worker')
     Object.assign(env, { AWS_ENDPOINT_URL_SQS: fakeSqs.env().AWS_ENDPOINT_URL_SQS! });
+  if (bundle.kind === 'worker') Object.assign(env, { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
 
   const eventFile = join(work, `${bundle.name}.event.json`);
   const created = freshSignedBody('user.created', BENCH_SECRET);
@@ -143,6 +150,10 @@ function prepare(
     if (bundle.kind === 'blocking' && !/"is_allowed":true/.test(String(report.response?.body))) {
       throw new Error(`${bundle.name}: did not allow: ${String(report.response?.body)}\n${run.output}`);
     }
+    // The worker must have handled the event, not handed it back (e.g. for want of its table).
+    if (bundle.kind === 'worker' && JSON.stringify(report.response) !== '{"batchItemFailures":[]}') {
+      throw new Error(`${bundle.name}: answered ${JSON.stringify(report.response)}\n${run.output}`);
+    }
   };
   const describe = (run: ProcessRun): string => {
     const response = first(run)?.response;
@@ -161,6 +172,7 @@ async function main(): Promise<void> {
   const results: Record<string, unknown> = { startedAt: startedAt.toISOString(), machine: machine(), quick: QUICK };
   let fakeSm: FakeSecretsManager | undefined;
   let fakeSqs: FakeSqs | undefined;
+  let dynamo: FakeDynamoDb | undefined;
   const cleanup: string[] = [work];
   try {
     // ------------------------------------------------------------------ warm
@@ -201,7 +213,9 @@ async function main(): Promise<void> {
 
     const driver = writeScript(join(work, 'driver.mjs'), DRIVER);
     const floorScript = writeScript(join(work, 'floor.mjs'), FLOOR);
-    const prepared = bundles.map((b) => prepare(b, work, fakeSm!, fakeSqs!, queue));
+    dynamo = await startFakeDynamoDb();
+    await dynamo.createTable(IDEMPOTENCY_TABLE);
+    const prepared = bundles.map((b) => prepare(b, work, fakeSm!, fakeSqs!, queue, dynamo!));
     const blocking = prepared.find((p) => p.bundle.kind === 'blocking');
     if (!blocking) throw new Error('the stack has no blocking function');
     const receiver = prepared.find((p) => p.bundle.kind === 'non-blocking');
@@ -298,6 +312,10 @@ async function main(): Promise<void> {
       },
     ];
     const variants = await Promise.all(variantSpecs.map(async (v) => ({ ...v, file: await v.file, env: v.env ?? blocking.env })));
+    // The worker as it was before its idempotency table: a per-container memory only.
+    const worker = prepared.find((p) => p.bundle.kind === 'worker');
+    const workerWithoutTable = worker && (await buildWorkerWithoutTable(REPO_ROOT, variantDir('worker-without-table')));
+    const { IDEMPOTENCY_TABLE_NAME: _table, ...envWithoutTable } = worker?.env ?? {};
 
     // ------------------------------------------------------------------ cold
     log(`cold starts (${COLD_REPEATS} runs each, interleaved)…`);
@@ -333,7 +351,19 @@ async function main(): Promise<void> {
         args: [driver, p.bundle.file, p.bundle.handlerExport, p.eventFile],
         env: p.env,
         check: p.check,
+        // Each cold worker meets the event for the first time: it claims it, runs it, marks it done.
+        ...(p.bundle.kind === 'worker' ? { before: () => dynamo!.clear(IDEMPOTENCY_TABLE) } : {}),
       })),
+      ...(worker && workerWithoutTable
+        ? [
+            {
+              name: WORKER_WITHOUT_TABLE,
+              args: [driver, workerWithoutTable, worker.bundle.handlerExport, worker.eventFile],
+              env: envWithoutTable,
+              check: worker.check,
+            },
+          ]
+        : []),
       ...variants.map((v) => ({
         name: `${blocking.bundle.name}: ${v.name}`,
         args: [driver, v.file, blocking.bundle.handlerExport, blocking.eventFile],
@@ -348,6 +378,12 @@ async function main(): Promise<void> {
     const answers: Record<string, string> = {};
     for (const p of prepared)
       answers[p.bundle.name] = p.describe(await runNode([driver, p.bundle.file, p.bundle.handlerExport, p.eventFile], p.env));
+    if (worker && workerWithoutTable) {
+      const sizeOf = (file: string) => kib(statSync(file).size);
+      answers[worker.bundle.name] = `${answers[worker.bundle.name]}, claimed and marked done in DynamoDB; ${sizeOf(worker.bundle.file)}`;
+      answers[WORKER_WITHOUT_TABLE] = `same, in memory only; ${sizeOf(workerWithoutTable)}`;
+      results.workerWithoutTable = { codeBytes: statSync(workerWithoutTable).size };
+    }
     results.cold = cold.map((c) => ({ ...c, answer: answers[c.name] }));
     const variantRows = variants.map((v) => ({
       name: v.name,
@@ -447,6 +483,7 @@ async function main(): Promise<void> {
   } finally {
     await fakeSm?.close();
     await fakeSqs?.close();
+    await dynamo?.close();
     for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
   }
 }
