@@ -12,6 +12,7 @@
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { HandlerFileError } from '../shared/core/errors';
+import { functionsDirOf } from '../shared/discovery/functions-dir';
 import { addSecurityChecks } from './security-checks';
 import { AuthgearWebhooksStack, StackConfigError } from './stack';
 import { applyStage } from './stages';
@@ -26,6 +27,7 @@ try {
   new AuthgearWebhooksStack(app, selection.stackName, {
     projectRoot,
     stackName: selection.stackName,
+    functionsDir: functionsDirOf(projectRoot),
     stageName: selection.stage,
     env: selection.env,
     terminationProtection: selection.terminationProtection,

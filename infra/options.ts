@@ -153,6 +153,12 @@ export interface AuthgearWebhooksOptions extends ProductionOptions {
    */
   readonly alarmTopicArn?: string;
   /**
+   * Plain settings for the handlers: environment variables of the blocking function and the
+   * worker, never the receiver (see infra/handler-env.ts for the rules). Not for secrets.
+   * @default none
+   */
+  readonly handlerEnv?: Readonly<Record<string, string | number | boolean>>;
+  /**
    * Hours the idempotency table remembers a handled event id (its records' TTL), so that a copy
    * of the event delivered within that time is acknowledged without running the handler again.
    * At least the retry window plus one hour; at most 8760.

@@ -4,6 +4,7 @@
  */
 import { Annotations as AssertAnnotations, Match } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FIXTURE_FUNCTIONS_DIR } from '../test/support/fixture-handlers';
 import { NO_ALARM_RECIPIENT_WARNING } from './alarm-notifications';
 import { StackConfigError } from './options';
 import {
@@ -347,15 +348,16 @@ describe('customer-managed KMS key', () => {
 });
 
 describe('outputs a person can use', () => {
-  it('are at most 10 for this project: the URLs, the hook YAML, the secret and its put command, the dashboard and the redrive queues', () => {
+  it('are at most 10 for the template with three blocking handlers: the URLs, the hook YAML, the secret and its put command, the dashboard and the redrive queues', () => {
     // Act
-    const s = synth(REPO_ROOT);
+    const s = synth(REPO_ROOT, {}, { functionsDir: FIXTURE_FUNCTIONS_DIR });
 
     // Assess
     expect(Object.keys(s.json.Outputs).sort()).toEqual([
       'AuthgearHookConfig',
       'BlockingUrlOidcJwtPreCreate',
       'BlockingUrlUserPreCreate',
+      'BlockingUrlUserProfilePreUpdate',
       'DashboardUrl',
       'DeadLetterQueueUrl',
       'NonBlockingQueueUrl',

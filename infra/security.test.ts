@@ -13,12 +13,14 @@ import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ACKNOWLEDGED_RULES, addSecurityChecks } from './security-checks';
 import { AuthgearWebhooksStack } from './stack';
+import { FIXTURE_FUNCTIONS_DIR } from '../test/support/fixture-handlers';
 import {
   CDK_JSON_CONTEXT,
   NO_BUNDLING,
   REPO_ROOT,
   actionsOf,
   makeProject,
+  resourcesOf,
   removeTempDirs,
   resourcesOfType,
   roleOf,
@@ -36,7 +38,7 @@ const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:authgea
 
 /** The stack in the shapes it can take: this project as `cdk synth` builds it, and every option that adds or changes resources. */
 const CONFIGURATIONS: readonly (readonly [string, () => string, Record<string, unknown>])[] = [
-  ['this project with cdk.json', () => REPO_ROOT, {}],
+  ['the template with cdk.json and its fixture handlers (secrets included)', () => REPO_ROOT, {}],
   [
     'an existing secret by ARN, provisioned and reserved concurrency, a worker cap and an alarm topic',
     () => makeProject({ blocking: ['user.pre_create.ts', 'oidc.jwt.pre_create.ts'], nonBlocking: ['user.created.ts'] }),
@@ -82,7 +84,9 @@ interface ValidationReport {
 function synthWithChecks(projectRoot: string, context: Record<string, unknown>, plant?: (stack: Stack) => void) {
   const outdir = tempDir('authgear-nag-');
   const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...NO_BUNDLING, ...context } });
-  const stack = new AuthgearWebhooksStack(app, 'NagStack', { projectRoot });
+  // The repository itself is synthesized with the template's fixture handlers, never with functions/.
+  const functionsDir = projectRoot === REPO_ROOT ? FIXTURE_FUNCTIONS_DIR : undefined;
+  const stack = new AuthgearWebhooksStack(app, 'NagStack', { projectRoot, ...(functionsDir ? { functionsDir } : {}) });
   plant?.(stack);
   addSecurityChecks(app);
   let error: unknown;
@@ -279,23 +283,32 @@ describe('least privilege over the whole template', () => {
 
   it.each(CONFIGURATIONS)('each function role has exactly the actions it needs, on its own resources: %s', (_name, project, context) => {
     // Prepare
-    const s = synth(project(), context);
+    const root = project();
+    const s = synth(root, context);
+    // Only the fixture handlers declare secrets.
+    const fixture = root === REPO_ROOT;
     const secretResource = (st: Statement) => st.Resource;
     const logGroupOf = (fnId: string) => ({
       'Fn::GetAtt': [(s.json.Resources[fnId]?.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref, 'Arn'],
     });
     const queueArn = { 'Fn::GetAtt': [s.queueId, 'Arn'] };
 
-    // Act
+    // Act: the handlers' own secrets are one statement of their own, checked below.
+    const isHandlerSecrets = (st: Statement) => (st as { Sid?: string }).Sid === 'ReadHandlerSecrets';
     const grants = (fnId: string) =>
       Object.fromEntries(
         statementsOfRole(s.json, roleOf(s.json, fnId))
+          .filter((st) => !isHandlerSecrets(st))
           .flatMap((st) => actionsOf(st).map((action) => [action, st] as const))
           .sort(([a], [b]) => a.localeCompare(b)),
       );
     const blocking = grants(s.blockingId);
     const receiver = grants(s.nonBlockingId);
     const worker = grants(s.workerId);
+    const handlerSecrets = (fnId: string) =>
+      statementsOfRole(s.json, roleOf(s.json, fnId))
+        .filter(isHandlerSecrets)
+        .map((st) => ({ actions: actionsOf(st), resources: resourcesOf(st).map((r) => JSON.stringify(r)) }));
 
     // Assess
     const logs = ['logs:CreateLogStream', 'logs:PutLogEvents'];
@@ -325,6 +338,29 @@ describe('least privilege over the whole template', () => {
     for (const action of ['sqs:SendMessage']) expect(receiver[action]?.Resource).toEqual(queueArn);
     for (const action of ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'])
       expect(worker[action]?.Resource).toEqual(queueArn);
+    // Declared handler secrets: GetSecretValue on exactly those, for the function that runs the handler.
+    const secretArn = (name: string) =>
+      JSON.stringify({
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':secretsmanager:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            `:secret:${name}-??????`,
+          ],
+        ],
+      });
+    expect(handlerSecrets(s.blockingId)).toEqual(
+      fixture ? [{ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn('fixture/denied-domain')] }] : [],
+    );
+    expect(handlerSecrets(s.workerId)).toEqual(
+      fixture ? [{ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn('fixture/crm-token')] }] : [],
+    );
+    expect(handlerSecrets(s.nonBlockingId)).toEqual([]);
     // The idempotency table: the worker's, on that table only (no index, no other table).
     const tableArn = { 'Fn::GetAtt': [s.stack.getLogicalId(s.stack.idempotencyTable.node.defaultChild as CfnElement), 'Arn'] };
     for (const action of ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'])

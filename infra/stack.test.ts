@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnSecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURE_FUNCTIONS_DIR } from '../test/support/fixture-handlers';
 import { HandlerFileError } from '../shared/core/errors';
 import { renderHookConfig } from '../shared/core/hook-config';
 import { retrySchedule } from '../shared/core/retry';
@@ -541,6 +542,7 @@ describe('AuthgearWebhooksStack input errors', () => {
       PATH: process.env.PATH ?? '',
       CDK_OUTDIR: outdir,
       CDK_CONTEXT_JSON: JSON.stringify({ ...CDK_JSON_CONTEXT, blockingDeadlineMs: 5000 }),
+      AUTHGEAR_WEBHOOKS_FUNCTIONS_DIR: FIXTURE_FUNCTIONS_DIR,
     };
 
     // Act

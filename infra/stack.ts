@@ -8,7 +8,8 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV, QUEUE_ENV } from '../shared/core/config';
-import { findHandlerFiles } from '../shared/discovery/handler-files';
+import { checkHandlerFilesSync } from '../shared/discovery/check-handlers-sync';
+import { declaredSecrets } from '../shared/discovery/checked-handler-files';
 import { IDEMPOTENCY_ENV } from '../shared/core/idempotency';
 import { retrySchedule } from '../shared/core/retry';
 import type { DomainName } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -20,10 +21,12 @@ import { backlogAlarmSeconds, webhookAlarms, type WebhookAlarms } from './alarms
 import { dashboardUrl, webhookDashboard } from './dashboard';
 import { webhookDomain } from './domain';
 import { encryptWithKey } from './encryption';
+import { resolveHandlerEnv } from './handler-env';
+import { grantHandlerSecrets } from './handler-secrets';
 import { webhookHttpApi } from './http-api';
 import { allowIdempotencyRecords, encryptIdempotencyTable, idempotencyTable } from './idempotency-table';
 import { logMetrics } from './log-metrics';
-import { AUTHGEAR_BLOCKING_TIMEOUT_MS, resolveOptions, type AuthgearWebhooksOptions } from './options';
+import { AUTHGEAR_BLOCKING_TIMEOUT_MS, resolveOptions, StackConfigError, type AuthgearWebhooksOptions } from './options';
 import { addDashboardOutput, addDomainTargetOutput, addHookOutputs, addQueueOutputs } from './outputs';
 import { resolveProductionOptions } from './production-options';
 import { applyRetention } from './retention';
@@ -54,6 +57,8 @@ export interface AuthgearWebhooksStackProps extends StackProps, AuthgearWebhooks
    * `<projectRoot>/package-lock.json` pins what gets bundled.
    */
   readonly projectRoot: string;
+  /** The folder of handler files (`blocking/`, `non-blocking/`). @default `<projectRoot>/functions` */
+  readonly functionsDir?: string;
   /**
    * The stage this stack deploys (see ./stages): every resource is tagged `stage=<name>`.
    * @default no stage tag
@@ -133,8 +138,13 @@ export class AuthgearWebhooksStack extends Stack {
     const options = resolveOptions(this.node, props);
     const production = resolveProductionOptions(this.node, props);
     const adminApiOptions = resolveAdminApiOptions(this.node, props);
-    // Before any resource exists, so a misnamed handler file fails synth with just the file's name.
-    const files = findHandlerFiles(props.projectRoot);
+    // Before any resource exists, and before bundling: a handler file that is misnamed or does not
+    // export its handler fails synth with the message of `npm run typecheck`, naming the file.
+    const files = checkHandlerFilesSync(props.projectRoot, props.functionsDir);
+    const handlerEnv = resolveHandlerEnv(props.handlerEnv ?? this.node.tryGetContext('handlerEnv'));
+    if (handlerEnv.DENIED_EMAIL_DOMAINS !== undefined && options.deniedEmailDomains !== undefined) {
+      throw new StackConfigError('DENIED_EMAIL_DOMAINS is set both by deniedEmailDomains and in handlerEnv; keep one');
+    }
     Tags.of(this).add('project', 'authgear-webhooks');
     if (props.stageName !== undefined) Tags.of(this).add('stage', props.stageName);
 
@@ -151,7 +161,7 @@ export class AuthgearWebhooksStack extends Stack {
     if (options.logLevel !== undefined) verifierEnv[ENV.logLevel] = options.logLevel;
     if (options.secretCacheTtlSeconds !== undefined) verifierEnv[ENV.secretCacheTtlSeconds] = String(options.secretCacheTtlSeconds);
     // The deadline and the example's deny list only mean something to blocking handlers.
-    const blockingEnv = { ...verifierEnv };
+    const blockingEnv = { ...handlerEnv, ...verifierEnv };
     if (options.blockingDeadlineMs !== undefined) blockingEnv[ENV.blockingDeadlineMs] = String(options.blockingDeadlineMs);
     if (options.deniedEmailDomains !== undefined) blockingEnv.DENIED_EMAIL_DOMAINS = options.deniedEmailDomains.join(',');
     // The Admin API (context.adminApi): for the functions that run handlers, never the receiver.
@@ -173,6 +183,7 @@ export class AuthgearWebhooksStack extends Stack {
       description: describeFunction('blocking', files.blocking),
       reservedConcurrentExecutions: options.blockingReservedConcurrency,
     });
+    grantHandlerSecrets(this, this.blockingFunction, declaredSecrets(files.blocking));
 
     // Non-blocking path: receiver → FIFO queue → worker, with a dead-letter queue.
     const schedule = retrySchedule(options.retryWindowMinutes);
@@ -195,6 +206,7 @@ export class AuthgearWebhooksStack extends Stack {
     // Only the worker reads and writes the idempotency records.
     this.idempotencyTable = idempotencyTable(this);
     const workerEnv: Record<string, string> = {
+      ...handlerEnv,
       NODE_OPTIONS: '--enable-source-maps',
       [QUEUE_ENV.queueUrl]: this.queue.queueUrl,
       [QUEUE_ENV.retryWindowMinutes]: String(options.retryWindowMinutes),
@@ -210,7 +222,9 @@ export class AuthgearWebhooksStack extends Stack {
       timeout: Duration.seconds(WORKER_TIMEOUT_SECONDS),
       environment: workerEnv,
       description: describeFunction('non-blocking worker', files.nonBlocking),
+      readsHandlerSecrets: declaredSecrets(files.nonBlocking).length > 0,
     });
+    grantHandlerSecrets(this, this.workerFunction, declaredSecrets(files.nonBlocking));
     feedWorker(this, this.workerFunction, this.queue, { maxConcurrency: options.workerMaxConcurrency });
     allowIdempotencyRecords(this.workerFunction, this.idempotencyTable);
     if (production.tracing) {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FIXTURE_FUNCTIONS_DIR } from '../test/support/fixture-handlers';
 import { StackConfigError } from './options';
 import { AuthgearWebhooksStack } from './stack';
 import { readStages, stageCommand } from './stage-cli';
@@ -161,6 +162,8 @@ describe('the shipped cdk.json', () => {
         PATH: process.env.PATH ?? '',
         CDK_OUTDIR: outdir,
         CDK_CONTEXT_JSON: JSON.stringify({ ...CDK_JSON_CONTEXT, ...NO_BUNDLING, ...context }),
+        // The template's own handlers, whatever functions/ holds.
+        AUTHGEAR_WEBHOOKS_FUNCTIONS_DIR: FIXTURE_FUNCTIONS_DIR,
       },
       encoding: 'utf8',
       timeout: 120_000,

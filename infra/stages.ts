@@ -35,6 +35,7 @@ export const OPTION_KEYS: Readonly<Record<keyof AuthgearWebhooksOptions | keyof 
   receiverReservedConcurrency: true,
   workerMaxConcurrency: true,
   alarmTopicArn: true,
+  handlerEnv: true,
   domainName: true,
   certificateArn: true,
   hostedZoneId: true,

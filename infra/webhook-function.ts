@@ -37,6 +37,8 @@ export interface WebhookFunctionOptions {
   readonly description: string;
   /** Reserved concurrency; unset shares the account's unreserved pool. */
   readonly reservedConcurrentExecutions?: number;
+  /** The worker's entry brings the Secrets Manager client only when one of its handlers declares a secret. */
+  readonly readsHandlerSecrets?: boolean;
 }
 
 /**
@@ -53,6 +55,7 @@ export function webhookFunction(stack: Stack, id: WebhookFunctionId, options: We
     outDir: join(projectRoot, '.build', 'entries'),
     serve: options.serve,
     files: options.files,
+    readsHandlerSecrets: options.readsHandlerSecrets ?? false,
   });
 
   const logGroup = new logs.LogGroup(stack, `${id}Logs`, { retention: options.retention as logs.RetentionDays });

@@ -1,5 +1,6 @@
 /**
- * The one test that bundles for real: synthesizes this project's stack with esbuild, then runs each
+ * The one test that bundles for real: synthesizes the stack of the template's fixture handlers
+ * (test/fixtures/handlers, never the project's functions/) with esbuild, then runs each
  * bundled index.mjs in a fresh `node` process with a clean environment, against a local fake
  * Secrets Manager and a local fake SQS, feeding it API Gateway HTTP API (payload format 2.0)
  * events, or SQS events for the worker.
@@ -21,6 +22,11 @@ import { startFakeDynamoDb, type FakeDynamoDb } from './support/dynamodb-server'
 import { startFakeSecretsManager, type FakeSecretsManager } from './support/secrets-manager-server';
 import { fakeSqsClient, toSqsRecord } from './support/sqs-event-source';
 import { startFakeSqs, type FakeSqs, type FakeSqsQueue } from './support/sqs-server';
+import { FIXTURE_FUNCTIONS_DIR } from './support/fixture-handlers';
+import { goJson } from '../shared/devtools/go-json';
+import { sampleEvent } from '../shared/devtools/samples';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -28,6 +34,10 @@ const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), '
 
 const BLOCKING_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:authgear-webhook-Blk4Xq';
 const NON_BLOCKING_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:authgear-webhook-Nbk7Zp';
+/** The fixture handlers' own secrets, by the names they declare. */
+const DENIED_DOMAIN_SECRET = 'fixture/denied-domain';
+const CRM_TOKEN_SECRET = 'fixture/crm-token';
+const CRM_TOKEN = 'crm-token-7f3a9c51e2';
 
 /**
  * Runs in the child process: imports the bundle (its init starts the secret fetch), reports
@@ -219,6 +229,8 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
     sqs = await startFakeSqs();
     fake.setSecret(BLOCKING_SECRET_ARN, VECTOR_SECRET);
     fake.setSecret(NON_BLOCKING_SECRET_ARN, VECTOR_SECRET);
+    fake.setSecret(DENIED_DOMAIN_SECRET, 'example.com');
+    fake.setSecret(CRM_TOKEN_SECRET, CRM_TOKEN);
     const work = mkdtempSync(join(tmpdir(), 'authgear-bundle-test-'));
     tempDirs.push(work);
     driver = join(work, 'driver.mjs');
@@ -228,7 +240,7 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
     // Act: bundling is on (no aws:cdk:bundling-stacks override), exactly as `cdk synth` does it.
     const started = performance.now();
     const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT } });
-    const stack = new AuthgearWebhooksStack(app, 'BundleTest', { projectRoot: REPO_ROOT });
+    const stack = new AuthgearWebhooksStack(app, 'BundleTest', { projectRoot: REPO_ROOT, functionsDir: FIXTURE_FUNCTIONS_DIR });
     const assembly = app.synth();
     console.log(`synth with bundling: ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
@@ -271,7 +283,8 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       expect(code).not.toMatch(/\bmodule\.exports\s*=/);
       expect(code).not.toMatch(/from\s*["']@aws-sdk\//); // bundled, not taken from the runtime
       // Each function carries the SDK clients it calls, and only those (the worker reads the
-      // Admin API key, when a handler uses context.adminApi).
+      // Admin API key, when a handler uses context.adminApi, and the fixture's user.disabled
+      // handler declares a secret).
       expect(code).toContain('GetSecretValue');
       if (kind === 'blocking') expect(code).not.toContain('AmazonSQS');
       else expect(code).toContain('AmazonSQS');
@@ -284,7 +297,7 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
         true,
       );
       // The receiver queues events; their handler code lives in the worker only.
-      expect(map.sources.some((s) => s.endsWith('functions/non-blocking/user.created.ts'))).toBe(kind === 'worker');
+      expect(map.sources.some((s) => s.endsWith('handlers/non-blocking/user.created.ts'))).toBe(kind === 'worker');
       expect((map.sourcesContent ?? []).every((c) => c === null)).toBe(true);
       expect(existsSync(join(dir, 'node_modules'))).toBe(false);
     }
@@ -294,6 +307,7 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
     const preCreate = vector('user.pre_create');
     const jwt = vector('oidc.jwt.pre_create');
     const created = vector('user.created');
+    const profileUpdate = vector('user.profile.pre_update');
     const tricky = trickyPreCreateBody();
     const notJson = 'this is not JSON, but it is signed';
     const requests = {
@@ -333,7 +347,22 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
         body: 'x'.repeat(1024 * 1024 + 1),
         headers: { 'x-authgear-body-signature': preCreate.signature },
       }),
-      unservedEvent: httpApiEvent({ path: '/blocking/user.profile.pre_update', body: '{}', headers: authgearHeaders('{}', VECTOR_SECRET) }),
+      unservedEvent: httpApiEvent({
+        path: '/blocking/user.pre_schedule_deletion',
+        body: '{}',
+        headers: authgearHeaders('{}', VECTOR_SECRET),
+      }),
+      // The fixture handler denies the e-mail domain stored in its secret (example.com, the vector's).
+      withSecret: httpApiEvent({
+        path: '/blocking/user.profile.pre_update',
+        body: profileUpdate.body,
+        headers: { 'x-authgear-body-signature': profileUpdate.signature },
+      }),
+      withSecretAgain: httpApiEvent({
+        path: '/blocking/user.profile.pre_update',
+        body: profileUpdate.body,
+        headers: { 'x-authgear-body-signature': profileUpdate.signature },
+      }),
       nullEvent: null,
       emptyEvent: {},
       withoutHttp: { ...httpApiEvent({ path: '/blocking/user.pre_create', body: preCreate.body }), requestContext: { requestId: 'r-1' } },
@@ -419,6 +448,19 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       expect(response('get').statusCode).toBe(405);
       expect(response('tooLarge').statusCode).toBe(413);
       expect(response('unservedEvent').statusCode).toBe(404);
+    });
+
+    it('runs a handler with a declared secret: reads it from Secrets Manager on first use, once for two requests, and never logs it', () => {
+      // Act
+      const calls = fake.calls.filter((c) => c.secretId === DENIED_DOMAIN_SECRET);
+
+      // Assess
+      expect(response('withSecret')).toMatchObject({ statusCode: 200, body: '{"is_allowed":false,"title":"Domain not allowed"}' });
+      expect(response('withSecretAgain')).toMatchObject({ statusCode: 200, body: '{"is_allowed":false,"title":"Domain not allowed"}' });
+      expect(calls).toHaveLength(1);
+      expect(calls[0]?.at ?? 0).toBeGreaterThan(run.readyAt);
+      expect(run.output).toContain('"outcome":"denied"');
+      expect(run.output).not.toContain('example.com');
     });
 
     it('answers 400 to null, {} and a 2.0 event without requestContext.http, and serves a REST API (payload 1.0) event', () => {
@@ -582,6 +624,69 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       expect(changes[0]?.input.Entries).toEqual([{ Id: 'm0', ReceiptHandle: records[1]?.receiptHandle, VisibilityTimeout: 0 }]);
       expect(sqs.messages(queue.name).find((m) => m.body === 'not an event')?.visibleAt).toBeLessThanOrEqual(Date.now());
       expect(fake.calls).toHaveLength(secretCallsBefore);
+    });
+  });
+
+  describe('non-blocking worker bundle, a handler with a declared secret and a setting', () => {
+    const crmCalls: { headers: IncomingHttpHeaders; body: string }[] = [];
+    const crm = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        crmCalls.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+    });
+    const disabled = [sampleEvent('user.disabled'), sampleEvent('user.disabled')];
+    let run: ProcessRun;
+
+    beforeAll(async () => {
+      // Prepare: two user.disabled events queued, and a CRM that records what it is sent.
+      await new Promise<void>((done) => crm.listen(0, '127.0.0.1', done));
+      const crmUrl = `http://127.0.0.1:${(crm.address() as AddressInfo).port}/users/disabled`;
+      const queue = sqs.createQueue('worker-secret-bundle.fifo', { visibilityTimeoutSeconds: 540 });
+      const client = fakeSqsClient(sqs);
+      for (const [i, event] of disabled.entries()) {
+        await client.send(
+          new SendMessageCommand({
+            QueueUrl: queue.url,
+            MessageBody: goJson(event),
+            MessageGroupId: `d${i}`,
+            MessageDeduplicationId: `d${i}`,
+          }),
+        );
+      }
+      const received = await client.send(
+        new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }),
+      );
+      client.destroy();
+
+      // Act: FIXTURE_CRM_URL is the handler's setting (handlerEnv when deployed).
+      run = await runBundle({
+        bundle: join(assetDir.worker, 'index.mjs'),
+        driver,
+        fake,
+        secretId: undefined,
+        events: [{ Records: (received.Messages ?? []).map((m) => toSqsRecord(m, queue)) }],
+        env: { ...sqs.env(), NON_BLOCKING_QUEUE_URL: queue.url, RETRY_WINDOW_MINUTES: '60', FIXTURE_CRM_URL: crmUrl },
+      });
+    }, 60_000);
+
+    afterAll(() => new Promise<void>((done) => crm.close(() => done())));
+
+    it('reads the secret from Secrets Manager once for both events, sends it to the CRM, and never logs it', () => {
+      // Act
+      const calls = fake.calls.filter((c) => c.secretId === CRM_TOKEN_SECRET);
+
+      // Assess
+      expect(run.invocations[0]?.response).toEqual({ batchItemFailures: [] });
+      expect(crmCalls.map((c) => c.headers.authorization)).toEqual([`Bearer ${CRM_TOKEN}`, `Bearer ${CRM_TOKEN}`]);
+      expect(crmCalls.map((c) => JSON.parse(c.body) as unknown)).toEqual(
+        expect.arrayContaining(disabled.map((e) => ({ user_id: e.payload.user.id }))),
+      );
+      expect(calls).toHaveLength(1);
+      expect(run.output).toContain('"msg":"user disabled in CRM"');
+      expect(run.output).not.toContain(CRM_TOKEN);
     });
   });
 

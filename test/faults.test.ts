@@ -18,6 +18,7 @@ import { VECTORS } from './fixtures/authgear-vectors';
 import { authgearHeaders, goJson } from './fixtures/go-json';
 import type { FakeSecretsManager } from './support/secrets-manager-server';
 import { useFakeSecretsManager } from './support/use-fake-secrets-manager';
+import { FIXTURE_FUNCTIONS_DIR } from './support/fixture-handlers';
 import { REPO_ROOT } from './support/paths';
 import { captureLogs, type LogEntry } from './support/capture-logs';
 
@@ -193,6 +194,7 @@ describe('faults: Secrets Manager at cold start', () => {
     const logs = captureLogs();
     const server = await startLocalServer({
       projectRoot: REPO,
+      functionsDir: FIXTURE_FUNCTIONS_DIR,
       port: 0,
       env: { AUTHGEAR_WEBHOOK_SECRET_ID: id, LOG_LEVEL: 'debug' },
       logger: logs.logger,

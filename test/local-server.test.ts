@@ -19,6 +19,7 @@ import { startLocalServer, type LocalServer } from '../shared/local/server';
 import { VECTORS, VECTOR_SECRET, vector } from './fixtures/authgear-vectors';
 import { authgearHeaders, trickyPreCreateBody } from './fixtures/go-json';
 import { startFakeSecretsManager } from './support/secrets-manager-server';
+import { FIXTURE_FUNCTIONS_DIR, FIXTURE_ROUTES } from './support/fixture-handlers';
 import { READY, startNpmStart, type NpmStart } from './support/npm-start';
 import { REPO_ROOT, SHARED_FROM_HANDLER } from './support/paths';
 
@@ -89,7 +90,7 @@ async function freePort(): Promise<number> {
 
 describe('local server, in process', () => {
   let server: LocalServer;
-  /** Serves the blocking vector types that have no example under functions/. */
+  /** Serves the blocking vector types that have no fixture handler. */
   let extraServer: LocalServer;
   const lines: string[] = [];
   const logger = createJsonLogger({ level: 'debug', sink: (_level, line) => lines.push(line) });
@@ -105,8 +106,8 @@ describe('local server, in process', () => {
   }
 
   beforeAll(async () => {
-    server = await startLocalServer({ projectRoot: REPO, port: 0, env, logger });
-    const served = new Set(findHandlerFiles(REPO).blocking.map((f) => f.eventType));
+    server = await startLocalServer({ projectRoot: REPO, functionsDir: FIXTURE_FUNCTIONS_DIR, port: 0, env, logger });
+    const served = new Set(findHandlerFiles(REPO, FIXTURE_FUNCTIONS_DIR).blocking.map((f) => f.eventType));
     const files: Record<string, string> = {};
     for (const { type } of VECTORS) {
       if (routeOf(type) !== '/non-blocking' && !served.has(type)) {
@@ -130,7 +131,7 @@ describe('local server, in process', () => {
     const paths = server.routes.map((r) => r.path);
 
     // Assess
-    expect(paths).toEqual(['/blocking/oidc.jwt.pre_create', '/blocking/user.pre_create', '/non-blocking']);
+    expect(paths).toEqual(FIXTURE_ROUTES);
     expect(server.url).toBe(`http://127.0.0.1:${port}`);
     expect(server.secret).toEqual({ value: VECTOR_SECRET, generated: false });
     expect(server.hookYaml).toContain(`url: http://127.0.0.1:${port}/blocking/user.pre_create`);
@@ -479,8 +480,12 @@ describe('npm start (CLI)', () => {
   afterAll(() => {
     for (const cli of running) if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
   });
-  const project = (files: Readonly<Record<string, string>> = {}): string =>
-    tempProject(['shared', 'functions', 'node_modules', 'package.json'], files);
+  /** A project whose functions/ is the fixture handlers. */
+  const project = (files: Readonly<Record<string, string>> = {}): string => {
+    const root = tempProject(['shared', 'node_modules', 'package.json'], files);
+    symlinkSync(FIXTURE_FUNCTIONS_DIR, join(root, 'functions'));
+    return root;
+  };
 
   it('generates and prints a secret when none is configured, serves with it, and stops on SIGTERM', async () => {
     // Prepare

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { AdminApiFactory } from '../admin-api/types';
 import { assembleHandlers, type LoadedHandlerModule } from '../core/assemble';
+import { bindHandlerSecretsFrom, type HandlerSecretSources } from '../core/handler-secrets';
 import { ConfigError, ENV, type RuntimeConfig } from '../core/config';
 import { describeError, type Logger } from '../core/logger';
 import type { NonBlockingQueue } from '../core/queued';
@@ -9,6 +10,8 @@ import type { SecretSource } from '../core/secret';
 import { createRuntime } from '../runtime/create-runtime';
 import { chooseSecret } from '../runtime/secret-choice';
 import { secretSourceFor } from '../runtime/secret-source';
+import { runtimeSettings } from '../runtime/settings';
+import { secretsManagerSources } from '../aws/handler-secret-sources';
 import { readLambdaEvent } from './lambda-event';
 
 export interface LambdaHandlerOptions {
@@ -25,6 +28,8 @@ export interface LambdaHandlerOptions {
   readonly logger?: Logger;
   /** Defaults to the secret the environment names (`AUTHGEAR_WEBHOOK_SECRET_ID`, set by the stack). */
   readonly secretSource?: SecretSource;
+  /** Where handlers' declared secrets come from. Defaults to Secrets Manager, each name or ARN as declared. */
+  readonly handlerSecretSources?: HandlerSecretSources;
   /** Serves `/non-blocking` by queueing verified events (see `lambda-receiver.ts`). */
   readonly nonBlockingQueue?: NonBlockingQueue;
   /**
@@ -90,12 +95,17 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandle
   if (serve === 'non-blocking' && !queue) {
     throw new ConfigError('a function that serves /non-blocking needs a queue: use createReceiverHandler');
   }
-  const handlers = assembleHandlers(options.modules, { blocking: serve === 'blocking', nonBlocking: serve === 'non-blocking' });
+  const settings = runtimeSettings(env, options);
+  const handlers = bindHandlerSecretsFrom(
+    assembleHandlers(options.modules, { blocking: serve === 'blocking', nonBlocking: serve === 'non-blocking' }),
+    options.handlerSecretSources ?? secretsManagerSources(),
+    settings,
+  );
   const makeAdminApi = options.adminApi;
   const { config, logger, secrets, app } = createRuntime(env, {
     handlers,
     secretSource: options.secretSource ?? lambdaSecretSource(env),
-    ...(options.logger ? { logger: options.logger } : {}),
+    ...settings,
     ...(serve === 'non-blocking' ? { queue } : {}),
     ...(makeAdminApi ? { adminApi: (settings) => makeAdminApi(env, settings.config) } : {}),
   });

@@ -1,6 +1,7 @@
 import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { assembleHandlers, type LoadedHandlerModule } from '../core/assemble';
+import { bindHandlerSecretsFrom, noSecretSources, type HandlerSecretSources } from '../core/handler-secrets';
 import { readQueueUrl, readRetryWindowMinutes } from '../core/config';
 import type { EventClaims } from '../core/claims';
 import { describeError, type Logger } from '../core/logger';
@@ -20,6 +21,12 @@ export interface SqsWorkerOptions {
   readonly logger?: Logger;
   /** For ChangeMessageVisibility; defaults to the same short-timeout client as the receiver's. */
   readonly client?: SQSClient;
+  /**
+   * Where handlers' declared secrets come from. The generated entry passes Secrets Manager
+   * (`secretsManagerSources()`) when a handler declares one; without, no secret can be read, and
+   * the bundle carries no Secrets Manager client.
+   */
+  readonly handlerSecretSources?: HandlerSecretSources;
   /** Defaults to a per-container memory of 10,000 handled event ids. */
   readonly handled?: HandledEvents;
   /** Defaults to the DynamoDB table at `IDEMPOTENCY_TABLE_NAME` (see `shared/runtime/claims-choice.ts`). */
@@ -59,7 +66,11 @@ const BATCH_LIMIT = 10;
 export function createSqsWorkerHandler(options: SqsWorkerOptions): SqsWorkerHandler {
   const env = options.env ?? process.env;
   const { config, logger } = runtimeSettings(env, options);
-  const handlers = assembleHandlers(options.modules, { blocking: false, nonBlocking: true });
+  const handlers = bindHandlerSecretsFrom(
+    assembleHandlers(options.modules, { blocking: false, nonBlocking: true }),
+    options.handlerSecretSources ?? noSecretSources('no handler of this worker declared it when the stack was synthesized'),
+    { logger, config },
+  );
   const queueUrl = readQueueUrl(env);
   const schedule = retrySchedule(readRetryWindowMinutes(env));
   const claims = options.claims ?? claimsFromEnv(env, logger);

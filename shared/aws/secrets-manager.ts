@@ -12,6 +12,8 @@ export const SECRET_FETCH_BUDGET_MS = 2_000;
 export interface SecretsManagerSourceOptions {
   /** A client to reuse; by default one is created with short timeouts that fit the blocking-hook budget. */
   readonly client?: SecretsManagerClient;
+  /** What the secret holds, for the messages that say to store a value. Default `the Authgear webhook secret`. */
+  readonly holds?: string;
   /** The bound on one fetch, retries included; default {@link SECRET_FETCH_BUDGET_MS}. */
   readonly budgetMs?: number;
 }
@@ -31,18 +33,13 @@ export interface SecretsManagerSourceOptions {
  */
 export function secretsManagerSource(secretId: string, options: SecretsManagerSourceOptions = {}): SecretSource {
   let client = options.client;
+  const holds = options.holds ?? 'the Authgear webhook secret';
   const budgetMs = options.budgetMs ?? SECRET_FETCH_BUDGET_MS;
   return {
     kind: 'secrets-manager',
     async fetch() {
       // Created on first use so that merely loading this module costs nothing.
-      client ??= new SecretsManagerClient({
-        // Authgear waits 5 s for a blocking answer; a hung connection must fail well before that.
-        // Without throwOnRequestTimeout the SDK only warns and keeps waiting. Two attempts of at
-        // most 1 s each (plus the backoff between them) fit in the 2 s budget below.
-        requestHandler: { connectionTimeout: 500, requestTimeout: 1_000, throwOnRequestTimeout: true },
-        maxAttempts: 2,
-      });
+      client ??= createSecretsManagerClient();
       let output: GetSecretValueCommandOutput;
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(), budgetMs);
@@ -55,7 +52,7 @@ export function secretsManagerSource(secretId: string, options: SecretsManagerSo
         // A secret created by the stack has no value until put-secret-value; the service reports
         // that as a missing AWSCURRENT version.
         if (error instanceof Error && error.name === 'ResourceNotFoundException' && /staging label/i.test(error.message)) {
-          throw new Error(`the secret ${secretId} has no value yet; store the Authgear webhook secret with put-secret-value`, {
+          throw new Error(`the secret ${secretId} has no value yet; store ${holds} with put-secret-value`, {
             cause: error,
           });
         }
@@ -65,7 +62,20 @@ export function secretsManagerSource(secretId: string, options: SecretsManagerSo
       }
       if (output.SecretString !== undefined) return output.SecretString;
       if (output.SecretBinary !== undefined) return decodeSecretBinary(output.SecretBinary, secretId);
-      throw new Error(`the secret ${secretId} has no value; store the Authgear webhook secret with put-secret-value`);
+      throw new Error(`the secret ${secretId} has no value; store ${holds} with put-secret-value`);
     },
   };
+}
+
+/**
+ * A Secrets Manager client with short timeouts: Authgear waits 5 s for a blocking answer, so a
+ * hung connection must fail well before that. Without throwOnRequestTimeout the SDK only warns
+ * and keeps waiting.
+ */
+export function createSecretsManagerClient(): SecretsManagerClient {
+  return new SecretsManagerClient({
+    // Two attempts of at most 1 s each (plus the backoff between them) fit in the 2 s fetch budget.
+    requestHandler: { connectionTimeout: 500, requestTimeout: 1_000, throwOnRequestTimeout: true },
+    maxAttempts: 2,
+  });
 }

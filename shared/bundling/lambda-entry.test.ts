@@ -30,3 +30,20 @@ describe('writeLambdaEntry', () => {
     if (awaits) expect(source.indexOf('await handler.ready;')).toBeGreaterThan(source.indexOf('export const handler'));
   });
 });
+
+describe('writeLambdaEntry: the worker and handler secrets', () => {
+  it.each([
+    [true, true],
+    [false, false],
+  ])('readsHandlerSecrets %s: imports and passes Secrets Manager as the secrets source: %s', (reads, passes) => {
+    // Act
+    const source = readFileSync(
+      writeLambdaEntry({ projectRoot: '/repo', outDir, serve: 'worker', files, readsHandlerSecrets: reads }),
+      'utf8',
+    );
+
+    // Assess
+    expect(source.includes(`import { secretsManagerSources } from "/repo/shared/aws/handler-secret-sources.ts";`)).toBe(passes);
+    expect(source.includes('  handlerSecretSources: secretsManagerSources(),')).toBe(passes);
+  });
+});

@@ -28,6 +28,8 @@ export function writeLambdaEntry(options: {
   readonly outDir: string;
   readonly serve: LambdaEntryKind;
   readonly files: readonly HandlerFile[];
+  /** Worker only: a handler declares secrets, so the entry passes Secrets Manager as their source. */
+  readonly readsHandlerSecrets?: boolean;
 }): string {
   const { outDir, serve } = options;
   mkdirSync(outDir, { recursive: true });
@@ -40,6 +42,7 @@ function entrySource(options: {
   readonly projectRoot: string;
   readonly serve: LambdaEntryKind;
   readonly files: readonly HandlerFile[];
+  readonly readsHandlerSecrets?: boolean;
 }): string {
   const { projectRoot, serve, files } = options;
   const adapter = (name: string): string => JSON.stringify(join(projectRoot, 'shared', 'adapters', name));
@@ -71,10 +74,14 @@ function entrySource(options: {
       return [
         header,
         `import { createSqsWorkerHandler } from ${adapter('sqs-worker.ts')};`,
+        ...(options.readsHandlerSecrets
+          ? [`import { secretsManagerSources } from ${JSON.stringify(join(projectRoot, 'shared', 'aws', 'handler-secret-sources.ts'))};`]
+          : []),
         ...imports,
         '',
         'export const handler = createSqsWorkerHandler({',
         ...modules,
+        ...(options.readsHandlerSecrets ? ['  handlerSecretSources: secretsManagerSources(),'] : []),
         '});',
         '',
       ].join('\n');

@@ -41,7 +41,7 @@ describe('context.adminApi', () => {
 
     // Assess
     expect(settled).toEqual({ ok: true, value: 0 });
-    expect(keys).toEqual(['logger', 'signal', 'deadline']);
+    expect(keys).toEqual(['logger', 'signal', 'secrets', 'deadline']);
     expect(same).toBe(true);
     expect(scopes).toHaveLength(1);
     expect(scopes[0]?.deadline).toBe(deadline);

@@ -65,7 +65,7 @@ describe('runHandler', () => {
     await expect(run).resolves.toEqual({ ok: true, value: 'done' });
   });
 
-  it('hands over a context shaped { logger, signal, deadline }, copies included', () => {
+  it('hands over a context shaped { logger, signal, secrets, deadline }, copies included', () => {
     // Prepare
     let context: HandlerContext | undefined;
     const deadline = Date.now() + 4_000;
@@ -75,8 +75,10 @@ describe('runHandler', () => {
     const copy = { ...context! };
 
     // Assess
-    expect(Object.keys(context!)).toEqual(['logger', 'signal', 'deadline']);
+    expect(Object.keys(context!)).toEqual(['logger', 'signal', 'secrets', 'deadline']);
     expect(copy.deadline).toBe(deadline);
+    // No secret was declared, so reading one fails with the fix in the message.
+    expect(typeof copy.secrets.get).toBe('function');
     expect(copy.signal).toBeInstanceOf(AbortSignal);
     expect(typeof copy.logger.info).toBe('function');
   });

@@ -6,6 +6,7 @@ import type { AdminApi, AdminApiFactory } from '../admin-api/types';
 import { AdminApiConfigError } from '../admin-api/errors';
 import type { EventEnvelope } from './events';
 import type { HandlerContext, NonBlockingHandler } from './handler';
+import { undeclaredSecrets } from './handler-secrets';
 import { AnsweredLate, lateAnswer } from './late-answer';
 import type { LogFields, Logger } from './logger';
 import { createRedactor, redactingLogger } from './redact';
@@ -169,6 +170,10 @@ class HandlerRun {
     return context as unknown as HandlerContext;
   }
 
+  get eventType(): unknown {
+    return this.#log.event_type;
+  }
+
   adminApi(): AdminApi {
     if (!this.#adminApi) {
       const factory = this.#options.adminApi ?? NO_ADMIN_API;
@@ -223,6 +228,14 @@ const CONTEXT_GETTERS: PropertyDescriptorMap = {
   signal: {
     get(this: ContextWithRun) {
       return this[RUN].signal();
+    },
+    enumerable: true,
+    configurable: true,
+  },
+  // A handler that declared secrets gets its own accessor in place of this one (handler-secrets.ts).
+  secrets: {
+    get(this: ContextWithRun) {
+      return undeclaredSecrets(String(this[RUN].eventType ?? 'this'));
     },
     enumerable: true,
     configurable: true,

@@ -109,6 +109,10 @@ export interface SecretStoreOptions {
   readonly refreshIntervalMs: number;
   /** Clock, replaceable in tests. */
   readonly now?: () => number;
+  /** Names the secret in log lines and errors. Default `webhook secret`. */
+  readonly label?: string;
+  /** Turns the stored value into candidates. Default {@link parseSecretValue}, the webhook secret's format. */
+  readonly parse?: (raw: string) => ParsedSecret;
 }
 
 /** With no secret at all, a failed fetch is retried at most this often. */
@@ -184,7 +188,8 @@ export class SecretStore {
     // Nothing cached: wait for the fetch in flight, or start one unless one just failed.
     const pending = this.#inFlight ?? (this.#now() >= this.#quietUntil ? this.#fetch() : undefined);
     const result = pending ? await pending : undefined;
-    if (!result) throw new SecretUnavailableError(`no webhook secret could be loaded from ${this.#options.source.kind}`);
+    if (!result)
+      throw new SecretUnavailableError(`no ${this.#options.label ?? 'webhook secret'} could be loaded from ${this.#options.source.kind}`);
     return result.secrets;
   }
 
@@ -205,28 +210,28 @@ export class SecretStore {
   }
 
   #fetch(): Promise<Cached | undefined> {
-    const { source, logger } = this.#options;
+    const { source, logger, label = 'webhook secret', parse = parseSecretValue } = this.#options;
     this.#lastFetchStartedAt = this.#now();
     const started = this.#now();
     // Through a microtask, so a source that throws synchronously fails like one that rejects.
     const attempt = Promise.resolve()
       .then(() => source.fetch())
       .then((raw) => {
-        const parsed = parseSecretValue(raw);
+        const parsed = parse(raw);
         const previous = this.#cached?.secrets;
         if (!previous || !sameList(previous, parsed.secrets)) {
           for (const warning of parsed.warnings) logger.warn(warning.message, { reason: warning.reason, source: source.kind });
         }
         const cached: Cached = { secrets: parsed.secrets, fetchedAt: this.#now() };
         this.#cached = cached;
-        logger.debug('webhook secret loaded', { source: source.kind, candidates: parsed.secrets.length, fetch_ms: this.#now() - started });
+        logger.debug(`${label} loaded`, { source: source.kind, candidates: parsed.secrets.length, fetch_ms: this.#now() - started });
         return cached;
       })
       .catch((error: unknown) => {
         // Keep serving with the last good value and try again after the refresh interval. With
         // nothing cached, try again after a second: requests meanwhile get a fast 503.
         this.#quietUntil = this.#now() + (this.#cached ? this.#options.refreshIntervalMs : COLD_RETRY_MS);
-        logger.error(this.#cached ? 'webhook secret refresh failed; using the last good value' : 'webhook secret could not be loaded', {
+        logger.error(this.#cached ? `${label} refresh failed; using the last good value` : `${label} could not be loaded`, {
           reason: 'secret_fetch_failed',
           source: source.kind,
           ...describeError(error),

@@ -13,6 +13,7 @@ import { readConfig, type RuntimeConfig } from '../core/config';
 import { SIGNATURE_HEADER, type BlockingEventType, type NonBlockingEventType } from '../core/constants';
 import type { BlockingEventMap, NonBlockingEventMap } from '../core/events';
 import type { BlockingHandler, HandlerSet, NonBlockingHandler } from '../core/handler';
+import { bindHandlerSecretsFrom } from '../core/handler-secrets';
 import { createJsonLogger } from '../core/logger';
 import type { ResponseViolation } from '../core/response-check';
 import type { BlockingResponse } from '../core/responses';
@@ -25,6 +26,7 @@ import { createRuntime } from '../runtime/create-runtime';
 import type { FakeAdminApi } from './fake-admin-api';
 import { goJson } from './go-json';
 import { sampleEvent, type SampleOptions } from './samples';
+import { testKitSecretSources } from './test-kit-secrets';
 
 export {
   sampleEvent,
@@ -85,13 +87,19 @@ export interface InvokeResult<Answer> {
 }
 
 /** Input of {@link invokeHandler}. */
-export interface InvokeOptions<Event> {
+export interface InvokeOptions<Event, SecretName extends string = string> {
   /** The event to deliver. Default: a sample of the handler's type. */
   readonly event?: Event;
   /** Options of the default sample (ignored when `event` is given). */
   readonly sample?: SampleOptions;
   /** Runtime settings, e.g. `{ blockingDeadlineMs: 50 }` to test the deadline quickly. */
   readonly config?: Partial<RuntimeConfig>;
+  /**
+   * Values of the secrets the handler declared, e.g. `{ 'crm/api-key': 'test-key' }`. A declared
+   * secret not given here is read as `npm start` reads it: `SECRET_CRM_API_KEY` from the
+   * environment, then from `.env`.
+   */
+  readonly secrets?: { readonly [Name in SecretName]?: string };
   /**
    * What `context.adminApi` is: a {@link FakeAdminApi} (canned answers, a record of the calls) or
    * any factory. Default: none, so a handler that reads `context.adminApi` fails as unconfigured.
@@ -117,13 +125,13 @@ export type NonBlockingAnswer = { readonly received: true } | { readonly error: 
  * expect(result.outcome).toBe('denied');
  * ```
  */
-export function invokeHandler<T extends BlockingEventType>(
-  handler: BlockingHandler<T>,
-  options?: InvokeOptions<BlockingEventMap[T]>,
+export function invokeHandler<T extends BlockingEventType, SecretName extends string = never>(
+  handler: BlockingHandler<T, SecretName>,
+  options?: InvokeOptions<BlockingEventMap[T], SecretName>,
 ): Promise<InvokeResult<BlockingResponse<T>>>;
-export function invokeHandler<T extends NonBlockingEventType>(
-  handler: NonBlockingHandler<T>,
-  options?: InvokeOptions<NonBlockingEventMap[T]>,
+export function invokeHandler<T extends NonBlockingEventType, SecretName extends string = never>(
+  handler: NonBlockingHandler<T, SecretName>,
+  options?: InvokeOptions<NonBlockingEventMap[T], SecretName>,
 ): Promise<InvokeResult<NonBlockingAnswer>>;
 export async function invokeHandler(
   handler: BlockingHandler | NonBlockingHandler,
@@ -133,8 +141,11 @@ export async function invokeHandler(
   const logger = createJsonLogger({ level: 'debug', sink: (_level, line) => lines.push(line) });
   const env = { MAX_EVENT_AGE_SECONDS: '0' };
   const config: RuntimeConfig = { ...readConfig(env), ...options.config };
-  const handlers: HandlerSet =
-    handler.kind === 'blocking' ? { blocking: new Map([[handler.event, handler]]) } : { nonBlocking: new Map([[handler.event, handler]]) };
+  const handlers: HandlerSet = bindHandlerSecretsFrom(
+    handler.kind === 'blocking' ? { blocking: new Map([[handler.event, handler]]) } : { nonBlocking: new Map([[handler.event, handler]]) },
+    testKitSecretSources(options.secrets ?? {}),
+    { logger, config },
+  );
   const adminApi = typeof options.adminApi === 'function' ? options.adminApi : options.adminApi?.factory;
   const { app, queue } = createRuntime(env, {
     handlers,

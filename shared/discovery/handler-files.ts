@@ -29,6 +29,9 @@ const FOLDERS = { blocking: 'blocking', 'non-blocking': 'non-blocking' } as cons
  * `functions/non-blocking/<event type>.ts`. The file name is the route; nothing else registers a
  * handler. Files starting with `_` or `.`, `*.test.*`, `*.d.ts` and sub-folders are ignored.
  *
+ * @param functionsDir the folder holding `blocking/` and `non-blocking/`; `<projectRoot>/functions`
+ * unless the project points elsewhere (see {@link functionsDirOf}). Messages name files relative
+ * to `projectRoot`.
  * @throws HandlerFileError naming every misnamed file and listing the valid types.
  * @example
  * ```ts
@@ -36,11 +39,11 @@ const FOLDERS = { blocking: 'blocking', 'non-blocking': 'non-blocking' } as cons
  * blocking.map((f) => f.eventType); // ['oidc.jwt.pre_create', 'user.pre_create']
  * ```
  */
-export function findHandlerFiles(projectRoot: string): HandlerFiles {
+export function findHandlerFiles(projectRoot: string, functionsDir = join(projectRoot, 'functions')): HandlerFiles {
   const problems: string[] = [];
   const found = { blocking: [] as HandlerFile[], 'non-blocking': [] as HandlerFile[] };
   for (const kind of ['blocking', 'non-blocking'] as const) {
-    const dir = join(projectRoot, 'functions', FOLDERS[kind]);
+    const dir = join(functionsDir, FOLDERS[kind]);
     if (!existsSync(dir)) continue;
     const seen = new Map<string, string>();
     // Code-unit order, not the locale's: routes, outputs and YAML are the same on every machine.

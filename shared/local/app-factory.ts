@@ -12,6 +12,7 @@ import type { WebhookApp } from '../core/app';
 import { assembleHandlers, type LoadedHandlerModule } from '../core/assemble';
 import { readConfig } from '../core/config';
 import type { BlockingHandler, HandlerSet } from '../core/handler';
+import { bindHandlerSecretsFrom, environmentSecretSources } from '../core/handler-secrets';
 import type { Logger } from '../core/logger';
 import { createQueuedEventProcessor, type HandledEvents, type NonBlockingQueue, type QueuedEventProcessor } from '../core/queued';
 import { SecretUnavailableError } from '../core/errors';
@@ -57,7 +58,9 @@ export function createLocalApp(options: LocalAppOptions): LocalApp {
   const { env, logger, queue, handled } = options;
   const config = readConfig(env);
   const assembled = assembleHandlers(options.modules, { blocking: true, nonBlocking: true });
-  const handlers: HandlerSet = options.onBlockingReturn ? observeBlocking(assembled, options.onBlockingReturn) : assembled;
+  // Handler secrets come from SECRET_<NAME> in the environment and .env (handler-secrets.ts).
+  const withSecrets = bindHandlerSecretsFrom(assembled, environmentSecretSources(env), { logger, config });
+  const handlers: HandlerSet = options.onBlockingReturn ? observeBlocking(withSecrets, options.onBlockingReturn) : withSecrets;
   const secrets = ownErrors(options.secrets);
   // Made inside the build, so the errors it throws are the classes the handlers import; only the
   // key's loader (with this process's SDK client) comes from outside.

@@ -8,6 +8,7 @@ import { HandlerFileError } from '../core/errors';
 import { readLocalState, removeLocalState, writeLocalState } from '../devtools/local-state';
 import { describeAdminApi } from '../admin-api/describe';
 import { loadEnvFile } from '../devtools/env-file';
+import { functionsDirOf } from '../discovery/functions-dir';
 import { reportReload } from './reload-report';
 import { PortInUseError, startLocalServer, type LocalServer } from './server';
 
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
   let reported: ReturnType<typeof reportReload> | undefined;
   const server = await startLocalServer({
     projectRoot,
+    functionsDir: functionsDirOf(projectRoot, env),
     port: readPort(env.PORT),
     env,
     watch: true,

@@ -28,6 +28,8 @@ import type { LocalApp, LocalAppOptions } from './app-factory';
 export type ReloaderOptions = Omit<LocalAppOptions, 'modules'> & {
   /** The folder that holds `functions/`. */
   readonly projectRoot: string;
+  /** The folder of handler files; default `<projectRoot>/functions`. */
+  readonly functionsDir?: string;
 };
 
 /** How one (re)load went. */
@@ -85,7 +87,7 @@ export function createReloader(options: ReloaderOptions): Reloader {
     const elapsed = (): number => Math.round(performance.now() - started);
     let files: HandlerFile[];
     try {
-      const found = findHandlerFiles(projectRoot);
+      const found = findHandlerFiles(projectRoot, options.functionsDir);
       files = [...found.blocking, ...found.nonBlocking];
     } catch (error) {
       return { ok: false, ms: elapsed(), error: messageOf(error) };

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { relative } from 'node:path';
 import { type AdminApiConfig, readAdminApiConfig } from '../admin-api/config';
 import { adminApiKeyLoader } from '../adapters/admin-api';
 import { createNodeListener } from '../adapters/node-http';
@@ -23,6 +24,8 @@ import { createInspector, INSPECTOR_PATH } from './inspector';
 export interface LocalServerOptions {
   /** The folder that holds `functions/`. */
   readonly projectRoot: string;
+  /** The folder of handler files; default `<projectRoot>/functions`. */
+  readonly functionsDir?: string;
   /** 0 picks a free port. */
   readonly port: number;
   /** Default `127.0.0.1`: the local server is for this machine only. */
@@ -126,6 +129,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   // The handlers and the core are built like a deployment's bundle, and rebuilt on save.
   const reloader = createReloader({
     projectRoot,
+    ...(options.functionsDir ? { functionsDir: options.functionsDir } : {}),
     env,
     secrets,
     logger,
@@ -168,7 +172,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     options.onReload?.(result, changed);
     return result;
   };
-  const watcher = options.watch ? watchSources(projectRoot, ['functions', 'shared'], (changed) => void reload(changed)) : undefined;
+  const functionsFolder = options.functionsDir ? relative(projectRoot, options.functionsDir) : 'functions';
+  const watcher = options.watch ? watchSources(projectRoot, [functionsFolder, 'shared'], (changed) => void reload(changed)) : undefined;
 
   let closing: Promise<void> | undefined;
   return {

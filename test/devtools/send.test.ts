@@ -26,6 +26,7 @@ import {
 } from '../../shared/devtools/send';
 import { startLocalServer, type LocalServer } from '../../shared/local/server';
 import { startFakeSecretsManager } from '../support/secrets-manager-server';
+import { FIXTURE_FUNCTIONS_DIR } from '../support/fixture-handlers';
 import { REPO_ROOT } from '../support/paths';
 
 const REPO = REPO_ROOT;
@@ -48,7 +49,13 @@ const fakeAnswers = new Map<string, { status: number; body: string; headers?: Re
 let workDir: string;
 
 beforeAll(async () => {
-  server = await startLocalServer({ projectRoot: REPO, port: 0, env: { AUTHGEAR_WEBHOOK_SECRET: SECRET, LOG_LEVEL: 'silent' } });
+  server = await startLocalServer({
+    projectRoot: REPO,
+    functionsDir: FIXTURE_FUNCTIONS_DIR,
+    port: 0,
+    // The fixture's user.profile.pre_update reads this secret; with it, every handler succeeds.
+    env: { AUTHGEAR_WEBHOOK_SECRET: SECRET, LOG_LEVEL: 'silent', SECRET_FIXTURE_DENIED_DOMAIN: 'denied.example' },
+  });
   fake = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -439,7 +446,7 @@ describe.concurrent('npm run send (the CLI)', () => {
 
   it('--all sends all 40 types and prints a table; blocking types without a handler are "not served", not failures', async () => {
     // Prepare
-    const served = findHandlerFiles(REPO).blocking.length;
+    const served = findHandlerFiles(REPO, FIXTURE_FUNCTIONS_DIR).blocking.length;
 
     // Act
     const result = await runCli(['--all', '--url', server.url, '--secret', SECRET]);
@@ -450,7 +457,7 @@ describe.concurrent('npm run send (the CLI)', () => {
     const rows = result.stdout.split('\n').filter((line) => /^[a-z]+\.[a-z_.]+\s+\d{3}\s/.test(line));
     expect(rows).toHaveLength(40);
     expect(result.stdout).toMatch(/^TYPE\s+STATUS\s+LATENCY\s+VERDICT$/m);
-    const handled = findHandlerFiles(REPO).nonBlocking.length;
+    const handled = findHandlerFiles(REPO, FIXTURE_FUNCTIONS_DIR).nonBlocking.length;
     expect(result.stdout).toContain(
       `40 events sent to ${server.url}: ${served} answered by their handler, 0 answered by the error policy, ${handled} handled, ${31 - handled} no handler, ${BLOCKING_EVENT_TYPES.length - served} not served, 0 failed`,
     );

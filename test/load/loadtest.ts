@@ -19,6 +19,7 @@ import { createJsonLogger } from '../../shared/core/logger';
 import { generateSecret, startLocalServer } from '../../shared/local/server';
 import { VECTORS } from '../fixtures/authgear-vectors';
 import { goJson } from '../fixtures/go-json';
+import { FIXTURE_FUNCTIONS_DIR } from '../support/fixture-handlers';
 import { REPO_ROOT } from '../support/paths';
 
 const PROJECT_ROOT = REPO_ROOT;
@@ -356,6 +357,8 @@ export async function runLoadTest(options: LoadOptions): Promise<LoadReport> {
   const burstSize = options.burst ?? 500;
   const server = await startLocalServer({
     projectRoot: PROJECT_ROOT,
+    // The template's own handlers: the mix below targets their routes, whatever functions/ holds.
+    functionsDir: FIXTURE_FUNCTIONS_DIR,
     port: 0,
     env: {
       AUTHGEAR_WEBHOOK_SECRET: secret,

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { isBlockingEventType, isNonBlockingEventType } from '../../shared/core/constants';
 import { AuthgearWebhooksStack, type AuthgearWebhooksStackProps } from '../../infra/stack';
+import { FIXTURE_FUNCTIONS_DIR } from './fixture-handlers';
 import { REPO_ROOT } from './paths';
 
 export { REPO_ROOT };
@@ -42,24 +44,53 @@ export function removeTempDirs(): void {
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-/** A throwaway project: only the handler file names matter, since nothing is bundled. */
-export function makeProject(files: { blocking?: string[]; nonBlocking?: string[] }): string {
+/**
+ * A throwaway project. A file named for an event type of its folder gets a minimal handler of that
+ * type (synth loads and checks it), reading `secrets` when given; any other file gets a module the
+ * discovery ignores or refuses by its name alone.
+ */
+export function makeProject(files: {
+  blocking?: string[];
+  nonBlocking?: string[];
+  secrets?: Readonly<Record<string, readonly string[]>>;
+}): string {
   const root = tempDir('authgear-stack-test-');
   for (const [folder, names] of [
     ['blocking', files.blocking ?? []],
     ['non-blocking', files.nonBlocking ?? []],
   ] as const) {
     mkdirSync(join(root, 'functions', folder), { recursive: true });
-    for (const name of names) writeFileSync(join(root, 'functions', folder, name), 'export default undefined;\n');
+    for (const name of names) {
+      const type = name.replace(/\.[mc]?[jt]s$/, '');
+      writeFileSync(join(root, 'functions', folder, name), handlerSource(folder, type, files.secrets?.[type] ?? []));
+    }
   }
   writeFileSync(join(root, 'package-lock.json'), '{"lockfileVersion":3,"packages":{}}\n');
   return root;
 }
 
-/** Synthesizes the stack for `projectRoot` with cdk.json's context plus `context`, without bundling. */
+const SHARED_INDEX = JSON.stringify(join(REPO_ROOT, 'shared', 'index.ts'));
+
+function handlerSource(folder: 'blocking' | 'non-blocking', type: string, secrets: readonly string[]): string {
+  const options = secrets.length > 0 ? `, { secrets: ${JSON.stringify(secrets)} }` : '';
+  if (folder === 'blocking' && isBlockingEventType(type)) {
+    return `import { defineBlockingHandler } from ${SHARED_INDEX};\nexport default defineBlockingHandler('${type}', () => ({ is_allowed: true })${options});\n`;
+  }
+  if (folder === 'non-blocking' && isNonBlockingEventType(type)) {
+    return `import { defineNonBlockingHandler } from ${SHARED_INDEX};\nexport default defineNonBlockingHandler('${type}', () => undefined${options});\n`;
+  }
+  return 'export default undefined;\n';
+}
+
+/**
+ * Synthesizes the stack for `projectRoot` with cdk.json's context plus `context`, without bundling.
+ * The repository itself is synthesized with the template's fixture handlers, never with the
+ * project's functions/.
+ */
 export function synth(projectRoot: string, context: Record<string, unknown> = {}, props: Partial<AuthgearWebhooksStackProps> = {}) {
   const app = new App({ context: { ...CDK_JSON_CONTEXT, ...NO_BUNDLING, ...context } });
-  const stack = new AuthgearWebhooksStack(app, 'TestStack', { projectRoot, ...props });
+  const functionsDir = projectRoot === REPO_ROOT ? FIXTURE_FUNCTIONS_DIR : undefined;
+  const stack = new AuthgearWebhooksStack(app, 'TestStack', { projectRoot, ...(functionsDir ? { functionsDir } : {}), ...props });
   const template = Template.fromStack(stack);
   const logicalId = (construct: { node: { defaultChild?: unknown } }): string =>
     stack.getLogicalId(construct.node.defaultChild as CfnFunction);
