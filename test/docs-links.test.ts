@@ -6,7 +6,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BLOCKING_EVENT_TYPES, NON_BLOCKING_EVENT_TYPES } from '../shared/core/constants';
 import { REPO_ROOT } from './support/paths';
+
+const EVENT_TYPES = new Set<string>([...BLOCKING_EVENT_TYPES, ...NON_BLOCKING_EVENT_TYPES]);
 
 /**
  * Pages that the docs index and the README already list but that are not written yet. Only these
@@ -17,6 +20,13 @@ const NOT_YET_WRITTEN = new Set(['docs/make-it-yours.md', 'docs/what-is-checked.
 
 /** Paths a page tells the reader to create: they are not in the template, by design. */
 const READER_MADE = new Set(['functions/_lib/']);
+
+/**
+ * The user's own folder: the docs name the example handlers, which a user rewrites or deletes, so
+ * the docs must not turn their \`npm test\` red when they do.
+ */
+const USER_OWNED = 'functions/';
+const isUserOwned = (path: string): boolean => path.startsWith(USER_OWNED) || EVENT_TYPES.has(path.replace(/(?:\.test)?\.ts$/, ''));
 
 /** Top-level folders that builds and runs create, which a page may name but a checkout lacks. */
 const GENERATED = new Set(['node_modules', '.build', 'bench-results', 'cdk.out', '.git']);
@@ -83,6 +93,7 @@ function brokenReferences(page: string, text = readFileSync(join(REPO_ROOT, page
       const file = path === '' ? join(REPO_ROOT, page) : join(REPO_ROOT, dirname(page), path);
       const fromRoot = relative(REPO_ROOT, file);
       if (NOT_YET_WRITTEN.has(fromRoot) && !existsSync(file)) continue;
+      if (isUserOwned(fromRoot)) continue;
       if (!existsSync(file)) broken.push(`${where}: link to missing ${fromRoot}`);
       else if (anchor && file.endsWith('.md') && !anchorsOf(file).has(anchor)) {
         broken.push(`${where}: link to missing heading #${anchor} in ${fromRoot}`);
@@ -94,9 +105,14 @@ function brokenReferences(page: string, text = readFileSync(join(REPO_ROOT, page
       if (/[<>*{}…|]/.test(token)) continue; // a pattern such as functions/blocking/<event>.ts
       if (token.includes('/')) {
         const first = token.split('/')[0] as string;
-        if (!topLevel.has(first) || READER_MADE.has(token) || existsSync(join(REPO_ROOT, token))) continue;
+        if (!topLevel.has(first) || READER_MADE.has(token) || isUserOwned(token) || existsSync(join(REPO_ROOT, token))) continue;
         if (!NOT_YET_WRITTEN.has(token)) broken.push(`${where}: \`${token}\` does not exist`);
-      } else if (/^[\w-][\w.-]*\.(?:ts|md)$/.test(token) && !fileNames.has(token) && !NOT_YET_WRITTEN.has(`docs/${token}`)) {
+      } else if (
+        /^[\w-][\w.-]*\.(?:ts|md)$/.test(token) &&
+        !fileNames.has(token) &&
+        !isUserOwned(token) &&
+        !NOT_YET_WRITTEN.has(`docs/${token}`)
+      ) {
         broken.push(`${where}: no file is named \`${token}\``);
       }
     }
@@ -109,6 +125,17 @@ describe('documentation references', () => {
     expect(pages).toContain('README.md');
     expect(pages).toContain('docs/architecture.md');
     expect(pages.length).toBeGreaterThan(10);
+  });
+
+  it("never reports the user's own handler files, which a user may delete", () => {
+    // Act
+    const broken = brokenReferences(
+      'docs/example.md',
+      'Edit `functions/blocking/gone.ts`, [see](../functions/non-blocking/user.created.ts), `user.disabled.test.ts`.',
+    );
+
+    // Assess
+    expect(broken).toEqual([]);
   });
 
   it('reports a missing file, a missing heading and a stale path, and excuses only the listed pages', () => {
