@@ -16,6 +16,7 @@ import { boundLine, DEFAULT_INSPECTOR_LIMITS, keepPrefix, truncateText } from '.
 import { summarise } from '../shared/local/inspector-page';
 import { startLocalServer, type LocalServer } from '../shared/local/server';
 import { VECTOR_SECRET, vector } from './fixtures/authgear-vectors';
+import { FIXTURE_FUNCTIONS_DIR } from './support/fixture-handlers';
 import { REPO_ROOT } from './support/paths';
 
 const MB = 1_000_000;
@@ -115,6 +116,8 @@ describe('the inspector page after a flood of refused 1 MB bodies (local server 
   beforeAll(async () => {
     server = await startLocalServer({
       projectRoot: REPO_ROOT,
+      // The template's own handlers, whatever functions/ holds.
+      functionsDir: FIXTURE_FUNCTIONS_DIR,
       port: 0,
       env: { AUTHGEAR_WEBHOOK_SECRET: VECTOR_SECRET, MAX_EVENT_AGE_SECONDS: '0', LOG_LEVEL: 'silent' },
       logger: createJsonLogger({ level: 'silent' }),
