@@ -18,6 +18,7 @@ import { signBody } from '../shared/core/verify';
 import { sampleBody } from '../shared/devtools/samples';
 import { startLocalServer } from '../shared/local/server';
 import { REPO_ROOT, SHARED_FROM_HANDLER } from './support/paths';
+import { preCreateModule } from './support/fixture-handlers';
 
 const SECRET = 'Pd4tRw8Ks1Lq6Zn3Xb9Vm2Hc7Jf0Gy5A';
 const EMAIL = 'ana.lima@example.org';
@@ -144,15 +145,12 @@ describe('personal data in logs, Lambda adapter', () => {
     const handler = createLambdaHandler({
       serve: 'blocking',
       modules: [
-        {
-          file: 'functions/blocking/user.pre_create.ts',
-          kind: 'blocking',
-          eventType: 'user.pre_create',
-          exported: defineBlockingHandler('user.pre_create', async (event, { logger }) => {
+        preCreateModule(
+          defineBlockingHandler('user.pre_create', async (event, { logger }) => {
             logger.warn(`checking ${event.payload.user.standard_attributes.email}`, { from: event.context.ip_address });
             throw new Error(`lookup failed for ${event.payload.user.standard_attributes.email}`);
           }),
-        },
+        ),
       ],
       env: {},
       secretSource: staticSecretSource(SECRET),

@@ -14,6 +14,7 @@ import { signBody } from '../shared/core/verify';
 import { vector } from './fixtures/authgear-vectors';
 import type { FakeSecretsManager } from './support/secrets-manager-server';
 import { useFakeSecretsManager } from './support/use-fake-secrets-manager';
+import { preCreateModule } from './support/fixture-handlers';
 
 const SECRET = 'Hy9gKq2Wz7Rt4Lm1Vb8Nc3Xd6Fs0Pj5E';
 const UNAVAILABLE = '{"error":"service unavailable"}';
@@ -25,14 +26,7 @@ function blockingFunction(secretId: string) {
   const lines: Record<string, unknown>[] = [];
   const handler = createLambdaHandler({
     serve: 'blocking',
-    modules: [
-      {
-        file: 'functions/blocking/user.pre_create.ts',
-        kind: 'blocking',
-        eventType: 'user.pre_create',
-        exported: defineBlockingHandler('user.pre_create', () => ({ is_allowed: true })),
-      },
-    ],
+    modules: [preCreateModule(defineBlockingHandler('user.pre_create', () => ({ is_allowed: true })))],
     env: { AUTHGEAR_WEBHOOK_SECRET_ID: secretId, MAX_EVENT_AGE_SECONDS: '0' },
     logger: createJsonLogger({ level: 'debug', sink: (_l, line) => lines.push(JSON.parse(line) as Record<string, unknown>) }),
   });

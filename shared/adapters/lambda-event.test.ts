@@ -6,6 +6,7 @@ import { createJsonLogger } from '../core/logger';
 import { staticSecretSource } from '../core/secret';
 import { createLambdaHandler } from './lambda';
 import { readLambdaEvent } from './lambda-event';
+import { preCreateModule } from '../../test/support/fixture-handlers';
 
 const preCreate = vector('user.pre_create');
 const NOT_HTTP = '{"error":"not an API Gateway HTTP request"}';
@@ -16,15 +17,12 @@ function blockingFunction() {
   const handler = createLambdaHandler({
     serve: 'blocking',
     modules: [
-      {
-        file: 'functions/blocking/user.pre_create.ts',
-        kind: 'blocking',
-        eventType: 'user.pre_create',
-        exported: defineBlockingHandler('user.pre_create', () => {
+      preCreateModule(
+        defineBlockingHandler('user.pre_create', () => {
           calls += 1;
           return { is_allowed: true };
         }),
-      },
+      ),
     ],
     env: { MAX_EVENT_AGE_SECONDS: '0' },
     secretSource: staticSecretSource(VECTOR_SECRET),

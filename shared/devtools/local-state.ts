@@ -132,7 +132,8 @@ function removeStaleStates(dir: string): void {
   }
 }
 
-function isRunning(pid: number): boolean {
+/** True while the process `pid` exists (the servers of this machine record their pid). */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -23,6 +23,7 @@ import type { HandlerSet } from '../core/handler';
 import { localCacheDir } from '../devtools/local-state';
 import { findHandlerFiles, type HandlerFile } from '../discovery/handler-files';
 import type { LocalApp, LocalAppOptions } from './app-factory';
+import { isRunning } from '../devtools/local-state';
 
 /** What every build gets from the process that keeps the state. */
 export type ReloaderOptions = Omit<LocalAppOptions, 'modules'> & {
@@ -206,15 +207,6 @@ function listDir(dir: string): string[] {
     return readdirSync(dir);
   } catch {
     return [];
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,3 +1,4 @@
+import type { LoadedHandlerModule } from '../../shared/core/assemble';
 import { join } from 'node:path';
 import { REPO_ROOT } from './paths';
 
@@ -14,3 +15,14 @@ export const FIXTURE_ROUTES = [
   '/blocking/user.profile.pre_update',
   '/non-blocking',
 ] as const;
+
+/**
+ * A handler module as a generated Lambda entry lists it, for `user.pre_create`: the adapter tests
+ * build their functions from it with a handler of their own.
+ */
+export const preCreateModule = (exported: unknown): LoadedHandlerModule => ({
+  file: 'functions/blocking/user.pre_create.ts',
+  kind: 'blocking',
+  eventType: 'user.pre_create',
+  exported,
+});
