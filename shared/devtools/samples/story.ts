@@ -1,4 +1,5 @@
 /** The story behind one sample (who, when, from where) and the context Authgear sends with it. */
+import { randomInt } from 'node:crypto';
 import type { EventType } from '../../core/constants';
 import type { AuditContext, EventContext, TriggeredBy } from '../../core/events';
 import { goTime, sortGoMap } from './../go-json';
@@ -98,7 +99,10 @@ export const ORIGINS: Readonly<Record<EventType, Origin>> = {
 };
 
 /** Next default `seq`. Seeded from the clock so ids differ across runs, as a receiver that de-duplicates expects. */
-let nextSeq = Date.now();
+// Seeded from the clock in microseconds plus a random offset, so two processes started in the same
+// millisecond (a test and the \`send\` it runs, two sends in a row) draw ids far apart: a repeated id
+// is dropped by the queue as a duplicate and would be reported as another event's outcome.
+let nextSeq = Date.now() * 1_000 + randomInt(1_000) * 1_000_000;
 
 export function resolveStory(type: EventType, options: SampleOptions): Story {
   if (!isSampleEventType(type)) {
