@@ -1,16 +1,11 @@
 /**
- * The local development server over real HTTP: in-process through startLocalServer, and the
- * `npm start` CLI as a child process.
+ * The local development server over real HTTP, in process through startLocalServer (the
+ * `npm start` CLI as a child process is in local-server-cli.test.ts).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { request } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../shared/core/config';
-import { isBlockingEventType } from '../shared/core/constants';
-import { localStatePath, readLocalState } from '../shared/devtools/local-state';
 import { findHandlerFiles } from '../shared/discovery/handler-files';
 import { createJsonLogger } from '../shared/core/logger';
 import { signBody } from '../shared/core/verify';
@@ -18,75 +13,22 @@ import { loadEnvFile } from '../shared/devtools/env-file';
 import { startLocalServer, type LocalServer } from '../shared/local/server';
 import { VECTORS, VECTOR_SECRET, vector } from './fixtures/authgear-vectors';
 import { authgearHeaders, trickyPreCreateBody } from './fixtures/go-json';
-import { startFakeSecretsManager } from './support/secrets-manager-server';
 import { FIXTURE_FUNCTIONS_DIR, FIXTURE_ROUTES } from './support/fixture-handlers';
-import { READY, startNpmStart, type NpmStart } from './support/npm-start';
-import { REPO_ROOT, SHARED_FROM_HANDLER } from './support/paths';
+import { SHARED_FROM_HANDLER } from './support/paths';
+import {
+  removeTemporaryDirs,
+  REPO,
+  MAX_BODY_BYTES,
+  UNAUTHORIZED,
+  EMAIL,
+  IP_ADDRESS,
+  tempProject,
+  send,
+  post,
+  routeOf,
+} from './support/local-server';
 
-const REPO = REPO_ROOT;
-const MAX_BODY_BYTES = 4096;
-const UNAUTHORIZED = '{"error":"unauthorized"}';
-const EMAIL = 'jane.doe@example.com';
-const IP_ADDRESS = '81.2.69.160';
-
-interface Reply {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
-
-const temporaryDirs: string[] = [];
-afterAll(() => {
-  for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A project root in a temp folder; `link` names entries of the repository to symlink into it. */
-function tempProject(link: readonly string[], files: Readonly<Record<string, string>> = {}): string {
-  const root = mkdtempSync(join(tmpdir(), 'local-server-'));
-  temporaryDirs.push(root);
-  for (const name of link) symlinkSync(join(REPO, name), join(root, name));
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(resolve(root, file, '..'), { recursive: true });
-    writeFileSync(join(root, file), text);
-  }
-  return root;
-}
-
-/** Sends one request with node:http, so headers go out exactly as given (case, repeats). */
-function send(
-  url: string,
-  options: { method?: string; headers?: OutgoingHttpHeaders | readonly string[]; body?: string | Uint8Array },
-): Promise<Reply> {
-  return new Promise((resolvePromise, reject) => {
-    // A raw header list is sent as is: node:http then adds no Host header, which servers require.
-    const headers = Array.isArray(options.headers) ? ['host', new URL(url).host, ...options.headers] : (options.headers ?? {});
-    const req = request(url, { method: options.method ?? 'POST', headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () =>
-        resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
-      );
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
-
-async function post(url: string, body: string | Uint8Array, headers: Record<string, string>): Promise<Reply> {
-  const res = await fetch(url, { method: 'POST', headers, body });
-  return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
-}
-
-const routeOf = (type: string): string => (isBlockingEventType(type) ? `/blocking/${type}` : '/non-blocking');
-
-async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((done) => probe.close(() => done()));
-  return port;
-}
+afterAll(removeTemporaryDirs);
 
 describe('local server, in process', () => {
   let server: LocalServer;
@@ -460,179 +402,5 @@ describe('loadEnvFile', () => {
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(file);
     expect(load).toThrow(message);
-  });
-});
-
-/** Runs `npm start`'s command in `cwd`; MAX_EVENT_AGE_SECONDS=0 because the signed vectors are from August 2026. */
-const startCli = (cwd: string, env: Record<string, string>): NpmStart => startNpmStart(cwd, { MAX_EVENT_AGE_SECONDS: '0', ...env });
-
-/** The bytes of a project's state file, or undefined; read only, so a running npm start is never disturbed. */
-function stateOf(root: string): string | undefined {
-  try {
-    return readFileSync(localStatePath(root), 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-describe('npm start (CLI)', () => {
-  const running: NpmStart[] = [];
-  afterAll(() => {
-    for (const cli of running) if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
-  });
-  /** A project whose functions/ is the fixture handlers. */
-  const project = (files: Readonly<Record<string, string>> = {}): string => {
-    const root = tempProject(['shared', 'node_modules', 'package.json'], files);
-    symlinkSync(FIXTURE_FUNCTIONS_DIR, join(root, 'functions'));
-    return root;
-  };
-
-  it('generates and prints a secret when none is configured, serves with it, and stops on SIGTERM', async () => {
-    // Prepare
-    const port = await freePort();
-    // The temporary project shares the repository's node_modules, where npm start leaves its state.
-    const repoState = stateOf(REPO);
-    const root = project();
-    const cli = startCli(root, { PORT: String(port) });
-    running.push(cli);
-    await cli.waitFor(READY);
-
-    // Act
-    const secret = /Webhook secret \(generated for this run\): (\S+)\n/.exec(cli.stdout())?.[1] ?? '';
-    const v = vector('user.pre_create');
-    const reply = await post(`http://127.0.0.1:${port}/blocking/user.pre_create`, v.body, authgearHeaders(v.body, secret));
-    const whileRunning = readLocalState(root);
-    cli.child.kill('SIGTERM');
-    const code = await cli.exited;
-
-    // Assess: its own state, gone once stopped; a running npm start of the repository undisturbed
-    expect(whileRunning).toEqual({ url: `http://127.0.0.1:${port}`, pid: expect.any(Number), secret });
-    expect(readLocalState(root)).toBeUndefined();
-    expect(stateOf(REPO)).toEqual(repoState);
-    // Every URL printed (routes, inspector, hook YAML) names the same host.
-    expect(new Set([...cli.stdout().matchAll(/https?:\/\/([^/\s]+)/g)].map((m) => m[1]))).toEqual(new Set([`127.0.0.1:${port}`]));
-    expect(secret).toMatch(/^[0-9A-Za-z_]{32}$/);
-    expect(cli.stdout()).toContain(`AUTHGEAR_WEBHOOK_SECRET=${secret}\n`);
-    expect(cli.stdout()).toContain('Authgear portal');
-    expect(cli.stdout()).toContain(`  POST http://127.0.0.1:${port}/blocking/user.pre_create`);
-    expect(cli.stdout()).toContain(`url: http://127.0.0.1:${port}/blocking/user.pre_create\n`);
-    expect(reply.status).toBe(200);
-    expect(cli.stdout()).toMatch(/^\{"level":"info".*"event_type":"user.pre_create".*"status":200/m);
-    expect(code).toBe(0);
-  });
-
-  it('reads .env, lets the environment win, and applies .env to handlers', async () => {
-    // Prepare
-    const envSecret = 'env_secret_0123456789abcdefghijk';
-    const fileSecret = 'file_secret_0123456789abcdefghij';
-    const port = await freePort();
-    const cli = startCli(project({ '.env': `AUTHGEAR_WEBHOOK_SECRET=${fileSecret}\nDENIED_EMAIL_DOMAINS=example.com\n` }), {
-      PORT: String(port),
-      AUTHGEAR_WEBHOOK_SECRET: envSecret,
-    });
-    running.push(cli);
-    await cli.waitFor(READY);
-    const v = vector('user.pre_create');
-    const url = `http://127.0.0.1:${port}/blocking/user.pre_create`;
-
-    // Act
-    const withEnvSecret = await post(url, v.body, authgearHeaders(v.body, envSecret));
-    const withFileSecret = await post(url, v.body, authgearHeaders(v.body, fileSecret));
-    cli.child.kill('SIGINT');
-    const code = await cli.exited;
-
-    // Assess
-    expect(withEnvSecret.status).toBe(200);
-    expect(JSON.parse(withEnvSecret.body)).toMatchObject({ is_allowed: false, title: expect.any(String), reason: expect.any(String) });
-    expect(withFileSecret.status).toBe(401);
-    expect(withFileSecret.body).toBe(UNAUTHORIZED);
-    expect(cli.stdout()).not.toContain(envSecret);
-    expect(code).toBe(0);
-  });
-
-  it('denies a sign-up from a domain in DENIED_EMAIL_DOMAINS', async () => {
-    // Prepare
-    const port = await freePort();
-    const cli = startCli(project(), {
-      PORT: String(port),
-      AUTHGEAR_WEBHOOK_SECRET: VECTOR_SECRET,
-      DENIED_EMAIL_DOMAINS: 'mailinator.com, Example.com',
-    });
-    running.push(cli);
-    await cli.waitFor(READY);
-    const v = vector('user.pre_create');
-
-    // Act
-    const reply = await post(`http://127.0.0.1:${port}/blocking/user.pre_create`, v.body, { 'x-authgear-body-signature': v.signature });
-    cli.child.kill('SIGTERM');
-    await cli.exited;
-
-    // Assess
-    expect(reply.status).toBe(200);
-    expect(JSON.parse(reply.body)).toEqual({
-      is_allowed: false,
-      title: 'Sign-up not allowed',
-      reason: 'Please sign up with a different e-mail address.',
-    });
-  });
-
-  it('reads the secret from Secrets Manager when only AUTHGEAR_WEBHOOK_SECRET_ID is set', async () => {
-    // Prepare
-    const fake = await startFakeSecretsManager();
-    fake.setSecret('authgear-webhook', VECTOR_SECRET);
-    const port = await freePort();
-    const cli = startCli(project(), { ...fake.env(), PORT: String(port), AUTHGEAR_WEBHOOK_SECRET_ID: 'authgear-webhook' });
-    running.push(cli);
-    await cli.waitFor(READY);
-    const v = vector('user.pre_create');
-
-    // Act
-    const reply = await post(`http://127.0.0.1:${port}/blocking/user.pre_create`, v.body, { 'x-authgear-body-signature': v.signature });
-    cli.child.kill('SIGTERM');
-    await cli.exited;
-    await fake.close();
-
-    // Assess
-    expect(reply.status).toBe(200);
-    expect(fake.calls.map((c) => c.secretId)).toContain('authgear-webhook');
-    expect(cli.stdout()).toContain('Webhook secret: read from AWS Secrets Manager');
-    expect(cli.stdout()).not.toContain(VECTOR_SECRET);
-  });
-
-  it('exits 1 with a one-line message when the port is in use', async () => {
-    // Prepare
-    const blocker = createNetServer();
-    await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
-    const { port } = blocker.address() as AddressInfo;
-
-    // Act
-    const cli = startCli(project(), { PORT: String(port), AUTHGEAR_WEBHOOK_SECRET: VECTOR_SECRET });
-    running.push(cli);
-    const code = await cli.exited;
-    await new Promise<void>((done) => blocker.close(() => done()));
-
-    // Assess
-    expect(code).toBe(1);
-    expect(cli.stderr()).toBe(`Port ${port} is already in use. Stop the other process or start with PORT=${port + 1} npm start.\n`);
-  });
-
-  it('exits 1 naming a misnamed handler file and listing the valid types', async () => {
-    // Prepare
-    const root = tempProject(['shared', 'node_modules', 'package.json'], {
-      'functions/blocking/user.precreate.ts': "export default 'not loaded';\n",
-    });
-
-    // Act
-    const cli = startCli(root, { PORT: String(await freePort()) });
-    running.push(cli);
-    const code = await cli.exited;
-
-    // Assess
-    expect(code).toBe(1);
-    expect(cli.stderr()).toContain('functions/blocking/user.precreate.ts');
-    expect(cli.stderr()).toContain('Valid blocking event types');
-    expect(cli.stderr()).toContain('user.pre_create');
-    expect(cli.stderr()).not.toMatch(/^\s+at /m);
-    expect(cli.stdout()).toBe('');
   });
 });
