@@ -15,7 +15,7 @@ import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './support/paths';
+import { REPO_ROOT, SHARED_FROM_HANDLER } from './support/paths';
 
 const THIS_FILE = 'test/make-it-yours.test.ts';
 /** Not copied: installed or generated things, local settings, and history. */
@@ -101,7 +101,7 @@ const put = (root: string, files: Readonly<Record<string, string>>): void => {
 // --- what the user writes ------------------------------------------------------------------------
 
 /** The README's own example of a new handler. */
-const PRE_AUTHENTICATED = `import { defineBlockingHandler } from '../../shared';
+const PRE_AUTHENTICATED = `import { defineBlockingHandler } from '${SHARED_FROM_HANDLER}';
 
 export default defineBlockingHandler(
   'authentication.pre_authenticated',
@@ -116,7 +116,7 @@ export default defineBlockingHandler(
 `;
 
 /** A handler that calls a CRM with an API key from Secrets Manager. */
-const PROFILE_PRE_UPDATE = `import { defineBlockingHandler } from '../../shared';
+const PROFILE_PRE_UPDATE = `import { defineBlockingHandler } from '${SHARED_FROM_HANDLER}';
 
 export default defineBlockingHandler(
   'user.profile.pre_update',
@@ -134,7 +134,7 @@ export default defineBlockingHandler(
 `;
 
 const PROFILE_PRE_UPDATE_TEST = `import { afterEach, describe, expect, it, vi } from 'vitest';
-import { invokeHandler } from '../../shared/testing';
+import { invokeHandler } from '${SHARED_FROM_HANDLER}/testing';
 import handler from './user.profile.pre_update';
 
 afterEach(() => {
@@ -163,7 +163,7 @@ describe('user.profile.pre_update', () => {
 `;
 
 /** The example's deny list, rewritten as an allow list of one company domain. */
-const PRE_CREATE = `import { defineBlockingHandler } from '../../shared';
+const PRE_CREATE = `import { defineBlockingHandler } from '${SHARED_FROM_HANDLER}';
 
 export default defineBlockingHandler('user.pre_create', (event) => {
   const email = event.payload.user.standard_attributes.email ?? '';
@@ -173,7 +173,7 @@ export default defineBlockingHandler('user.pre_create', (event) => {
 `;
 
 const PRE_CREATE_TEST = `import { describe, expect, it } from 'vitest';
-import { invokeHandler } from '../../shared/testing';
+import { invokeHandler } from '${SHARED_FROM_HANDLER}/testing';
 import handler from './user.pre_create';
 
 describe('user.pre_create', () => {

@@ -3,8 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBlockingEventType } from '../../shared/core/constants';
@@ -12,7 +11,7 @@ import { createJsonLogger } from '../../shared/core/logger';
 import { startLocalServer, type LocalServer } from '../../shared/local/server';
 import { VECTORS } from '../fixtures/authgear-vectors';
 import { goJson } from '../fixtures/go-json';
-import { SHARED_FROM_HANDLER } from '../support/paths';
+import { REPO_ROOT, SHARED_FROM_HANDLER } from '../support/paths';
 import {
   SEED,
   SECRET,
@@ -35,7 +34,6 @@ import { VECTOR_EVENTS, mutate, applyCasing, flipNibble } from './generators';
 // Over real HTTP, against the local server
 // ---------------------------------------------------------------------------------------------
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const HTTP_MAX_BODY_BYTES = 8192;
 const HTTP_RUNS = 300;
 const RECORDER = Symbol.for('authgear-webhooks.attack-test.recorder');
@@ -207,7 +205,7 @@ describe('attack: header handling and framing over HTTP against the local server
   beforeAll(async () => {
     (globalThis as Record<symbol, unknown>)[RECORDER] = recordedHttp;
     root = mkdtempSync(join(tmpdir(), 'attack-http-'));
-    symlinkSync(join(REPO, 'shared'), join(root, 'shared'));
+    symlinkSync(join(REPO_ROOT, 'shared'), join(root, 'shared'));
     const files: Record<string, string> = {};
     for (const type of SERVED_BLOCKING) {
       files[`functions/blocking/${type}.ts`] =

@@ -1,10 +1,9 @@
 /** Shared by the bundle tests: the fixture stack bundled for real, the driver that runs a bundle in a fresh `node`, and events. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { App } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
@@ -12,11 +11,9 @@ import { AuthgearWebhooksStack } from '../../infra/stack';
 import { VECTOR_SECRET } from '../fixtures/authgear-vectors';
 import { startFakeSecretsManager, type FakeSecretsManager } from './secrets-manager-server';
 import { startFakeSqs, type FakeSqs } from './sqs-server';
+import { REPO_ROOT } from './paths';
+import { CDK_JSON_CONTEXT } from './stack-helpers';
 import { FIXTURE_FUNCTIONS_DIR } from './fixture-handlers';
-
-export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> })
-  .context;
 
 export const BLOCKING_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:authgear-webhook-Blk4Xq';
 export const NON_BLOCKING_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:authgear-webhook-Nbk7Zp';
