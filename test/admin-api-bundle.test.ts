@@ -23,11 +23,11 @@ import { type FakeAdminApiServer, startFakeAdminApi } from './support/admin-api-
 import { REPO_ROOT, SHARED_FROM_HANDLER } from './support/paths';
 import { type FakeSecretsManager, startFakeSecretsManager } from './support/secrets-manager-server';
 import { type FakeDynamoDb, startFakeDynamoDb } from './support/dynamodb-server';
+import { CDK_JSON_CONTEXT } from './support/stack-helpers';
 
 const WEBHOOK_SECRET = 'k3Y9mP2qR7sT1vW5xZ8aB4cD6eF0gH_j';
 const WEBHOOK_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:authgear-webhook-Wh00k1';
 const KEY_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:authgear-admin-api-key-AdM1n2';
-const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
 const key = testAdminApiKey();
 
 const BLOCKING_HANDLER = `import { defineBlockingHandler } from '${SHARED_FROM_HANDLER}';
