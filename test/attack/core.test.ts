@@ -35,18 +35,13 @@ import {
   judge,
   documentedFor,
 } from './model';
-import {
-  VECTOR_EVENTS,
-  type LambdaBody,
-  attackArb,
-  T0_SECONDS,
-  bodyOf,
-  mutate,
-  applyCasing,
-  signatureHeaders,
-  pathFor,
-  categoryOf,
-} from './generators';
+import { attackArb, categoryOf } from './attacks';
+import { T0_SECONDS, VECTOR_EVENTS, bodyOf } from './bodies';
+import { pathFor } from './delivery';
+import { applyCasing } from './headers';
+import type { LambdaBody } from './lambda-events';
+import { mutate } from './mutations';
+import { signatureHeaders } from './signatures';
 
 // ---------------------------------------------------------------------------------------------
 // In process and through the Lambda adapter

@@ -10,7 +10,8 @@ import { SecretStore, staticSecretSource } from '../../shared/core/secret';
 import { VECTORS } from '../fixtures/authgear-vectors';
 import { goJson } from '../fixtures/go-json';
 import { SEED, SECRET, SIGNATURE_HEADER, hmacHex } from './model';
-import { T0_SECONDS, utf8 } from './generators';
+import { utf8 } from '../support/app-harness';
+import { T0_SECONDS } from './bodies';
 
 // Replays to the same container
 // ---------------------------------------------------------------------------------------------
