@@ -1,16 +1,10 @@
-/**
- * The bundled non-blocking receiver and worker, run for real; how the bundles are made and run is
- * in bundle.test.ts and test/support/bundle.ts.
- */
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VECTOR_SECRET, vector } from './fixtures/authgear-vectors';
 import { authgearHeaders } from './fixtures/go-json';
 import { startFakeDynamoDb, type FakeDynamoDb } from './support/dynamodb-server';
-import type { FakeSecretsManager } from './support/secrets-manager-server';
 import { fakeSqsClient, toSqsRecord } from './support/sqs-event-source';
-import type { FakeSqs, FakeSqsQueue } from './support/sqs-server';
+import type { FakeSqsQueue } from './support/sqs-server';
 import { goJson } from '../shared/devtools/go-json';
 import { sampleEvent } from '../shared/devtools/samples';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
@@ -24,26 +18,11 @@ import {
   httpApiEvent,
   runBundle,
   STACK_FRAME,
-  type BundleAssets,
-  prepareBundles,
+  useBundles,
 } from './support/bundle';
 
 describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manager)', () => {
-  const tempDirs: string[] = [];
-  let fake: FakeSecretsManager;
-  let sqs: FakeSqs;
-  let driver: string;
-  const assetDir: BundleAssets = { blocking: '', nonBlocking: '', worker: '' };
-
-  beforeAll(async () => {
-    ({ fake, sqs, driver } = await prepareBundles(tempDirs, assetDir));
-  }, 300_000);
-
-  afterAll(async () => {
-    await fake?.close();
-    await sqs?.close();
-    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  });
+  const bundles = useBundles();
 
   describe('non-blocking receiver bundle', () => {
     const created = vector('user.created');
@@ -68,17 +47,17 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
 
     beforeAll(async () => {
       // Prepare
-      queue = sqs.createQueue('receiver-bundle.fifo', { deduplicationScope: 'messageGroup' });
-      sqs.failNext('SendMessage', 3);
+      queue = bundles.sqs.createQueue('receiver-bundle.fifo', { deduplicationScope: 'messageGroup' });
+      bundles.sqs.failNext('SendMessage', 3);
 
       // Act
       run = await runBundle({
-        bundle: join(assetDir.nonBlocking, 'index.mjs'),
-        driver,
-        fake,
+        bundle: join(bundles.assets.nonBlocking, 'index.mjs'),
+        driver: bundles.driver,
+        fake: bundles.fake,
         secretId: NON_BLOCKING_SECRET_ARN,
         events: requests,
-        env: { ...sqs.env(), NON_BLOCKING_QUEUE_URL: queue.url },
+        env: { ...bundles.sqs.env(), NON_BLOCKING_QUEUE_URL: queue.url },
       });
     }, 60_000);
 
@@ -90,7 +69,7 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
 
     it('answers 200 to a signed user.created only after a SendMessage with the raw body, keyed by the event id', () => {
       // Act
-      const sends = sqs.calls.filter((c) => c.operation === 'SendMessage' && c.input.QueueUrl === queue.url);
+      const sends = bundles.sqs.calls.filter((c) => c.operation === 'SendMessage' && c.input.QueueUrl === queue.url);
 
       // Assess
       expect(run.invocations[1]?.response?.statusCode).toBe(200);
@@ -101,19 +80,19 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
         MessageGroupId: '000000000000bc56',
       });
       expect(sends[3]?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 /);
-      expect(sqs.messages(queue.name).map((m) => m.body)).toEqual([created.body]);
+      expect(bundles.sqs.messages(queue.name).map((m) => m.body)).toEqual([created.body]);
     });
 
     it('acknowledges an unknown future event type with 200 without queueing it, and a repeat without storing it twice', () => {
       // Assess
       expect(run.invocations.slice(2).map((i) => i.response?.statusCode)).toEqual([200, 200]);
-      expect(sqs.messages(queue.name)).toHaveLength(1);
+      expect(bundles.sqs.messages(queue.name)).toHaveLength(1);
       for (const invocation of run.invocations) expect(invocation.response?.body).not.toMatch(STACK_FRAME);
     });
 
     it('fetched the secret exactly once, during init', () => {
       // Act
-      const calls = fake.calls.filter((c) => c.secretId === NON_BLOCKING_SECRET_ARN);
+      const calls = bundles.fake.calls.filter((c) => c.secretId === NON_BLOCKING_SECRET_ARN);
 
       // Assess
       expect(calls).toHaveLength(1);
@@ -131,8 +110,8 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
 
     beforeAll(async () => {
       // Prepare: two queued messages, received as Lambda's event source would receive them.
-      queue = sqs.createQueue('worker-bundle.fifo', { visibilityTimeoutSeconds: 540 });
-      const client = fakeSqsClient(sqs);
+      queue = bundles.sqs.createQueue('worker-bundle.fifo', { visibilityTimeoutSeconds: 540 });
+      const client = fakeSqsClient(bundles.sqs);
       await client.send(
         new SendMessageCommand({ QueueUrl: queue.url, MessageBody: created.body, MessageGroupId: 'a', MessageDeduplicationId: 'a' }),
       );
@@ -144,16 +123,16 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       );
       records = (received.Messages ?? []).map((m) => toSqsRecord(m, queue));
       client.destroy();
-      secretCallsBefore = fake.calls.length;
+      secretCallsBefore = bundles.fake.calls.length;
 
       // Act
       run = await runBundle({
-        bundle: join(assetDir.worker, 'index.mjs'),
-        driver,
-        fake,
+        bundle: join(bundles.assets.worker, 'index.mjs'),
+        driver: bundles.driver,
+        fake: bundles.fake,
         secretId: undefined,
         events: [{ Records: records }],
-        env: { ...sqs.env(), NON_BLOCKING_QUEUE_URL: queue.url, RETRY_WINDOW_MINUTES: '60' },
+        env: { ...bundles.sqs.env(), NON_BLOCKING_QUEUE_URL: queue.url, RETRY_WINDOW_MINUTES: '60' },
       });
     }, 60_000);
 
@@ -168,13 +147,13 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
 
     it('releases the broken message at once so SQS dead-letters it, and reads no secret', () => {
       // Act
-      const changes = sqs.calls.filter((c) => c.operation === 'ChangeMessageVisibilityBatch' && c.input.QueueUrl === queue.url);
+      const changes = bundles.sqs.calls.filter((c) => c.operation === 'ChangeMessageVisibilityBatch' && c.input.QueueUrl === queue.url);
 
       // Assess
       expect(changes).toHaveLength(1);
       expect(changes[0]?.input.Entries).toEqual([{ Id: 'm0', ReceiptHandle: records[1]?.receiptHandle, VisibilityTimeout: 0 }]);
-      expect(sqs.messages(queue.name).find((m) => m.body === 'not an event')?.visibleAt).toBeLessThanOrEqual(Date.now());
-      expect(fake.calls).toHaveLength(secretCallsBefore);
+      expect(bundles.sqs.messages(queue.name).find((m) => m.body === 'not an event')?.visibleAt).toBeLessThanOrEqual(Date.now());
+      expect(bundles.fake.calls).toHaveLength(secretCallsBefore);
     });
   });
 
@@ -195,8 +174,8 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       // Prepare: two user.disabled events queued, and a CRM that records what it is sent.
       await new Promise<void>((done) => crm.listen(0, '127.0.0.1', done));
       const crmUrl = `http://127.0.0.1:${(crm.address() as AddressInfo).port}/users/disabled`;
-      const queue = sqs.createQueue('worker-secret-bundle.fifo', { visibilityTimeoutSeconds: 540 });
-      const client = fakeSqsClient(sqs);
+      const queue = bundles.sqs.createQueue('worker-secret-bundle.fifo', { visibilityTimeoutSeconds: 540 });
+      const client = fakeSqsClient(bundles.sqs);
       for (const [i, event] of disabled.entries()) {
         await client.send(
           new SendMessageCommand({
@@ -214,12 +193,12 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
 
       // Act: FIXTURE_CRM_URL is the handler's setting (handlerEnv when deployed).
       run = await runBundle({
-        bundle: join(assetDir.worker, 'index.mjs'),
-        driver,
-        fake,
+        bundle: join(bundles.assets.worker, 'index.mjs'),
+        driver: bundles.driver,
+        fake: bundles.fake,
         secretId: undefined,
         events: [{ Records: (received.Messages ?? []).map((m) => toSqsRecord(m, queue)) }],
-        env: { ...sqs.env(), NON_BLOCKING_QUEUE_URL: queue.url, RETRY_WINDOW_MINUTES: '60', FIXTURE_CRM_URL: crmUrl },
+        env: { ...bundles.sqs.env(), NON_BLOCKING_QUEUE_URL: queue.url, RETRY_WINDOW_MINUTES: '60', FIXTURE_CRM_URL: crmUrl },
       });
     }, 60_000);
 
@@ -227,7 +206,7 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
 
     it('reads the secret from Secrets Manager once for both events, sends it to the CRM, and never logs it', () => {
       // Act
-      const calls = fake.calls.filter((c) => c.secretId === CRM_TOKEN_SECRET);
+      const calls = bundles.fake.calls.filter((c) => c.secretId === CRM_TOKEN_SECRET);
 
       // Assess
       expect(run.invocations[0]?.response).toEqual({ batchItemFailures: [] });
@@ -252,8 +231,8 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       // Prepare: one queued message; its delete after the first run is lost, so SQS delivers it again.
       dynamo = await startFakeDynamoDb();
       await dynamo.createTable(table);
-      const queue = sqs.createQueue('worker-bundle-twice.fifo', { visibilityTimeoutSeconds: 540 });
-      const client = fakeSqsClient(sqs);
+      const queue = bundles.sqs.createQueue('worker-bundle-twice.fifo', { visibilityTimeoutSeconds: 540 });
+      const client = fakeSqsClient(bundles.sqs);
       await client.send(
         new SendMessageCommand({ QueueUrl: queue.url, MessageBody: created.body, MessageGroupId: 'c', MessageDeduplicationId: 'c' }),
       );
@@ -263,11 +242,18 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       client.destroy();
       const record = toSqsRecord(received.Messages![0]!, queue);
       const again = { ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } };
-      const env = { ...sqs.env(), ...dynamo.env(), NON_BLOCKING_QUEUE_URL: queue.url, IDEMPOTENCY_TABLE_NAME: table };
+      const env = { ...bundles.sqs.env(), ...dynamo.env(), NON_BLOCKING_QUEUE_URL: queue.url, IDEMPOTENCY_TABLE_NAME: table };
 
       // Act: each run is a fresh process, as a new Lambda environment is.
       const run = (records: unknown[]) =>
-        runBundle({ bundle: join(assetDir.worker, 'index.mjs'), driver, fake, secretId: undefined, events: [{ Records: records }], env });
+        runBundle({
+          bundle: join(bundles.assets.worker, 'index.mjs'),
+          driver: bundles.driver,
+          fake: bundles.fake,
+          secretId: undefined,
+          events: [{ Records: records }],
+          env,
+        });
       first = await run([record]);
       second = await run([again]);
     }, 60_000);
