@@ -239,36 +239,26 @@ describe('EventClaims on DynamoDB: the record and a failing table', () => {
     expect(dynamo.count('PutItem')).toBe(2);
   });
 
-  it('reports a success it could not mark done; the claim then holds until it expires', async () => {
+  it.each([
+    { title: 'reports a success it could not mark done; the claim then holds until it expires', failing: 'UpdateItem', ok: true },
+    {
+      title: 'reports a failure whose claim it could not release; the retry waits for the claim to expire',
+      failing: 'DeleteItem',
+      ok: false,
+    },
+  ] as const)('$title', async ({ failing, ok }) => {
     // Prepare
     const id = nextId();
-    dynamo.failNext('UpdateItem', 3);
+    dynamo.failNext(failing, 3);
 
     // Act
-    const run = await claims().run(id, async () => ({ ok: true }), { claimMs: 200 });
+    const run = await claims().run(id, async () => ({ ok }), { claimMs: 200 });
     const meanwhile = await claims().run(id, async () => ({ ok: true }), { claimMs: 90_000 });
     await sleep(250);
     const afterExpiry = await claims().run(id, async () => ({ ok: true }), { claimMs: 90_000 });
 
     // Assess
-    expect(run).toMatchObject({ outcome: 'ran', result: { ok: true }, recordError: expect.any(Error) });
-    expect(meanwhile).toEqual({ outcome: 'busy' });
-    expect(afterExpiry.outcome).toBe('ran');
-  });
-
-  it('reports a failure whose claim it could not release; the retry waits for the claim to expire', async () => {
-    // Prepare
-    const id = nextId();
-    dynamo.failNext('DeleteItem', 3);
-
-    // Act
-    const run = await claims().run(id, async () => ({ ok: false }), { claimMs: 200 });
-    const meanwhile = await claims().run(id, async () => ({ ok: true }), { claimMs: 90_000 });
-    await sleep(250);
-    const afterExpiry = await claims().run(id, async () => ({ ok: true }), { claimMs: 90_000 });
-
-    // Assess
-    expect(run).toMatchObject({ outcome: 'ran', result: { ok: false }, recordError: expect.any(Error) });
+    expect(run).toMatchObject({ outcome: 'ran', result: { ok }, recordError: expect.any(Error) });
     expect(meanwhile).toEqual({ outcome: 'busy' });
     expect(afterExpiry.outcome).toBe('ran');
   });
