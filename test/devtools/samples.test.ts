@@ -18,6 +18,8 @@ import { REPO_ROOT } from '../support/paths';
 
 const REPO = REPO_ROOT;
 const ENVELOPE_KEYS = ['id', 'seq', 'type', 'payload', 'context'];
+// Authgear's Context struct order, restated on purpose: the generator's own list (CONTEXT_KEYS in
+// shared/devtools/samples/story.ts) is what these tests check, so it must not be their source.
 const CONTEXT_ORDER = [
   'timestamp',
   'user_id',
@@ -273,19 +275,7 @@ describe('sample events', () => {
     });
 
     // Assess
-    expect(Object.keys(event.context)).toEqual([
-      'timestamp',
-      'user_id',
-      'triggered_by',
-      'audit_context',
-      'preferred_languages',
-      'language',
-      'ip_address',
-      'geo_location_code',
-      'user_agent',
-      'app_id',
-      'tracking_id',
-    ]);
+    expect(Object.keys(event.context)).toEqual(CONTEXT_ORDER.filter((key) => key !== 'oauth' && key !== 'client_id'));
     expect(event.context.language).toBe('de');
   });
 
