@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VECTOR_SECRET, vector } from './fixtures/authgear-vectors';
 import { authgearHeaders } from './fixtures/go-json';
@@ -16,7 +15,6 @@ import {
   CRM_TOKEN,
   type ProcessRun,
   httpApiEvent,
-  runBundle,
   STACK_FRAME,
   useBundles,
 } from './support/bundle';
@@ -51,10 +49,7 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       bundles.sqs.failNext('SendMessage', 3);
 
       // Act
-      run = await runBundle({
-        bundle: join(bundles.assets.nonBlocking, 'index.mjs'),
-        driver: bundles.driver,
-        fake: bundles.fake,
+      run = await bundles.run('nonBlocking', {
         secretId: NON_BLOCKING_SECRET_ARN,
         events: requests,
         env: { ...bundles.sqs.env(), NON_BLOCKING_QUEUE_URL: queue.url },
@@ -126,10 +121,7 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       secretCallsBefore = bundles.fake.calls.length;
 
       // Act
-      run = await runBundle({
-        bundle: join(bundles.assets.worker, 'index.mjs'),
-        driver: bundles.driver,
-        fake: bundles.fake,
+      run = await bundles.run('worker', {
         secretId: undefined,
         events: [{ Records: records }],
         env: { ...bundles.sqs.env(), NON_BLOCKING_QUEUE_URL: queue.url, RETRY_WINDOW_MINUTES: '60' },
@@ -192,10 +184,7 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       client.destroy();
 
       // Act: FIXTURE_CRM_URL is the handler's setting (handlerEnv when deployed).
-      run = await runBundle({
-        bundle: join(bundles.assets.worker, 'index.mjs'),
-        driver: bundles.driver,
-        fake: bundles.fake,
+      run = await bundles.run('worker', {
         secretId: undefined,
         events: [{ Records: (received.Messages ?? []).map((m) => toSqsRecord(m, queue)) }],
         env: { ...bundles.sqs.env(), NON_BLOCKING_QUEUE_URL: queue.url, RETRY_WINDOW_MINUTES: '60', FIXTURE_CRM_URL: crmUrl },
@@ -246,10 +235,7 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
 
       // Act: each run is a fresh process, as a new Lambda environment is.
       const run = (records: unknown[]) =>
-        runBundle({
-          bundle: join(bundles.assets.worker, 'index.mjs'),
-          driver: bundles.driver,
-          fake: bundles.fake,
+        bundles.run('worker', {
           secretId: undefined,
           events: [{ Records: records }],
           env,

@@ -17,7 +17,6 @@ import {
   type LambdaResponse,
   type ProcessRun,
   httpApiEvent,
-  runBundle,
   STACK_FRAME,
   useBundles,
 } from './support/bundle';
@@ -149,10 +148,7 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
 
     beforeAll(async () => {
       // Act
-      run = await runBundle({
-        bundle: join(bundles.assets.blocking, 'index.mjs'),
-        driver: bundles.driver,
-        fake: bundles.fake,
+      run = await bundles.run('blocking', {
         secretId: BLOCKING_SECRET_ARN,
         events: Object.values(requests),
       });

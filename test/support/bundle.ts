@@ -258,6 +258,11 @@ export interface Bundles {
   readonly sqs: FakeSqs;
   /** The driver script {@link runBundle} runs a bundle with. */
   readonly driver: string;
+  /** Runs one function's bundle in a fresh process against the fakes (see {@link runBundle}). */
+  run(
+    fn: keyof BundleAssets,
+    options: { secretId: string | undefined; events: unknown[]; env?: Record<string, string> },
+  ): Promise<ProcessRun>;
 }
 
 /**
@@ -268,8 +273,7 @@ export interface Bundles {
  * @example
  * const bundles = useBundles();
  * it('answers', async () => {
- *   const bundle = join(bundles.assets.blocking, 'index.mjs');
- *   const run = await runBundle({ bundle, driver: bundles.driver, fake: bundles.fake, secretId: BLOCKING_SECRET_ARN, events });
+ *   const run = await bundles.run('blocking', { secretId: BLOCKING_SECRET_ARN, events: [httpApiEvent({ path: '/blocking/user.pre_create' })] });
  * });
  */
 export function useBundles(): Bundles {
@@ -299,5 +303,6 @@ export function useBundles(): Bundles {
     get driver() {
       return ready().driver;
     },
+    run: (fn, options) => runBundle({ bundle: join(assets[fn], 'index.mjs'), driver: ready().driver, fake: ready().fake, ...options }),
   };
 }
