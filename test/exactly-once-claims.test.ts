@@ -14,6 +14,17 @@ import { type FakeDynamoDb, startFakeDynamoDb } from './support/dynamodb-server'
 const TABLE = 'idempotency-claims-test';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const never = () => new Promise<{ ok: boolean }>(() => undefined);
+/** Work that succeeds and notes that it ran, for the tests where it must not. */
+const watchedWork = () => {
+  const work = {
+    called: false,
+    run: async () => {
+      work.called = true;
+      return { ok: true };
+    },
+  };
+  return work;
+};
 let dynamo: FakeDynamoDb;
 let n = 0;
 /** A fresh event id per test, so records of one test never meet another. */
@@ -188,17 +199,10 @@ describe('EventClaims on DynamoDB: the record and a failing table', () => {
     // Prepare
     const id = nextId();
     dynamo.setDown(true);
-    let called = false;
+    const work = watchedWork();
 
     // Act
-    const run = await claims().run(
-      id,
-      async () => {
-        called = true;
-        return { ok: true };
-      },
-      { claimMs: 90_000 },
-    );
+    const run = await claims().run(id, work.run, { claimMs: 90_000 });
     const read = await claims()
       .isDone(id)
       .then(
@@ -208,7 +212,7 @@ describe('EventClaims on DynamoDB: the record and a failing table', () => {
 
     // Assess
     expect(run.outcome).toBe('unavailable');
-    expect(called).toBe(false);
+    expect(work.called).toBe(false);
     expect(read).toBe('rejected');
   });
 
@@ -267,21 +271,14 @@ describe('EventClaims on DynamoDB: the record and a failing table', () => {
     // Prepare
     const id = nextId();
     dynamo.failNext('PutItem', 1, 'lose-response');
-    let called = false;
+    const work = watchedWork();
 
     // Act
-    const run = await claims().run(
-      id,
-      async () => {
-        called = true;
-        return { ok: true };
-      },
-      { claimMs: 90_000 },
-    );
+    const run = await claims().run(id, work.run, { claimMs: 90_000 });
 
     // Assess: not run now; the message is retried, and runs once this claim expires.
     expect(run).toEqual({ outcome: 'busy' });
-    expect(called).toBe(false);
+    expect(work.called).toBe(false);
     expect(await recordOf(id)).toMatchObject({ status: 'INPROGRESS' });
   });
 });

@@ -62,22 +62,20 @@ const USER_ORDER = [
   'groups',
   'mfa_grace_period_end_at',
 ];
-const ALWAYS_IN_USER = [
-  'id',
-  'created_at',
-  'updated_at',
-  'is_anonymous',
-  'is_verified',
-  'is_disabled',
-  'is_deactivated',
-  'is_anonymized',
-  'can_reauthenticate',
-  'standard_attributes',
-  'custom_attributes',
-  'x_web3',
-  'roles',
-  'groups',
+/** The user fields a delivery may leave out; every other one is always there. */
+const OPTIONAL_IN_USER = [
+  'last_login_at',
+  'disable_reason',
+  'delete_at',
+  'delete_reason',
+  'anonymize_at',
+  'temporarily_disabled_from',
+  'temporarily_disabled_until',
+  'account_valid_from',
+  'account_valid_until',
+  'mfa_grace_period_end_at',
 ];
+const ALWAYS_IN_USER = USER_ORDER.filter((key) => !OPTIONAL_IN_USER.includes(key));
 /** Only these may be null; everything else optional is left out instead. */
 const NULLABLE = new Set([
   'user_id',
