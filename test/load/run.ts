@@ -5,9 +5,8 @@
  */
 import { Agent } from 'node:http';
 import { createJsonLogger } from '../../shared/core/logger';
-import { generateSecret, startLocalServer } from '../../shared/local/server';
-import { FIXTURE_FUNCTIONS_DIR } from '../support/fixture-handlers';
-import { REPO_ROOT } from '../support/paths';
+import { generateSecret } from '../../shared/local/server';
+import { startFixtureServer } from '../support/fixture-server';
 import { type Outgoing, send } from './http-driver';
 import { KINDS, type Kind, MAX_BODY_BYTES } from './kinds';
 import { pickWeighted, seededRandom } from './random';
@@ -57,20 +56,17 @@ export async function runLoadTest(options: LoadOptions): Promise<LoadReport> {
   const secret = generateSecret();
   const serverLog = new Map<string, number>();
   const burstSize = options.burst ?? DEFAULT_BURST;
-  const server = await startLocalServer({
-    projectRoot: REPO_ROOT,
-    // The template's own handlers: the mix targets their routes, whatever functions/ holds.
-    functionsDir: FIXTURE_FUNCTIONS_DIR,
-    port: 0,
-    env: {
+  // The template's own handlers: the mix targets their routes, whatever functions/ holds.
+  const server = await startFixtureServer(
+    {
       AUTHGEAR_WEBHOOK_SECRET: secret,
       MAX_BODY_BYTES: String(MAX_BODY_BYTES),
       LOG_LEVEL: 'warn',
       // Room for the burst, each request on its own connection (the default limit is 256).
       LOCAL_MAX_CONNECTIONS: String(Math.max(256, burstSize + options.concurrency + 64)),
     },
-    logger: countingLogger(serverLog),
-  });
+    countingLogger(serverLog),
+  );
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
   const next = seededRandom(options.seed ?? DEFAULT_SEED);
   const stats = new Map<string, Tally>();
