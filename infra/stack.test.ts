@@ -114,16 +114,15 @@ describe('AuthgearWebhooksStack with a new secret (two blocking files, one non-b
     for (const id of used) expect(s.json.Resources[id]?.Type).toBe('AWS::Logs::LogGroup');
   });
 
-  it('points the blocking function and the receiver at the secret, the receiver and the worker at the queue, and enables source maps', () => {
-    // Assess
-    expect(envOf(s.json, s.blockingId)).toEqual({ AUTHGEAR_WEBHOOK_SECRET_ID: { Ref: secretId }, NODE_OPTIONS: '--enable-source-maps' });
+  it('points the blocking function and the receiver at the secret, the receiver and the worker at the queue, without --enable-source-maps', () => {
+    // Assess: no NODE_OPTIONS; stacks are mapped on demand (shared/bundling/source-map-stacks.ts),
+    // so loading a bundle never parses its source map.
+    expect(envOf(s.json, s.blockingId)).toEqual({ AUTHGEAR_WEBHOOK_SECRET_ID: { Ref: secretId } });
     expect(envOf(s.json, s.nonBlockingId)).toEqual({
       AUTHGEAR_WEBHOOK_SECRET_ID: { Ref: secretId },
-      NODE_OPTIONS: '--enable-source-maps',
       NON_BLOCKING_QUEUE_URL: { Ref: s.queueId },
     });
     expect(envOf(s.json, s.workerId)).toEqual({
-      NODE_OPTIONS: '--enable-source-maps',
       NON_BLOCKING_QUEUE_URL: { Ref: s.queueId },
       RETRY_WINDOW_MINUTES: '60',
       IDEMPOTENCY_TABLE_NAME: { Ref: expect.stringMatching(/^IdempotencyTable[0-9A-F]{8}$/) },

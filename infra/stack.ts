@@ -155,8 +155,6 @@ export class AuthgearWebhooksStack extends Stack {
     // Environment shared by the functions that verify signatures.
     const verifierEnv: Record<string, string> = {
       [ENV.secretId]: secret.id,
-      // Stack traces in logs point at the TypeScript sources instead of the minified bundle.
-      NODE_OPTIONS: '--enable-source-maps',
     };
     if (options.logLevel !== undefined) verifierEnv[ENV.logLevel] = options.logLevel;
     if (options.secretCacheTtlSeconds !== undefined) verifierEnv[ENV.secretCacheTtlSeconds] = String(options.secretCacheTtlSeconds);
@@ -207,7 +205,6 @@ export class AuthgearWebhooksStack extends Stack {
     this.idempotencyTable = idempotencyTable(this);
     const workerEnv: Record<string, string> = {
       ...handlerEnv,
-      NODE_OPTIONS: '--enable-source-maps',
       [QUEUE_ENV.queueUrl]: this.queue.queueUrl,
       [QUEUE_ENV.retryWindowMinutes]: String(options.retryWindowMinutes),
       [IDEMPOTENCY_ENV.tableName]: this.idempotencyTable.tableName,

@@ -294,4 +294,53 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       expect(dynamo.count('UpdateItem')).toBe(1);
     });
   });
+
+  describe('non-blocking worker bundle, a handler that throws (deployed without --enable-source-maps)', () => {
+    // Answers 503: the fixture then throws `the CRM answered 503` (test/fixtures/handlers/non-blocking/user.disabled.ts, line 20).
+    const crm = createServer((_req, res) => res.writeHead(503).end());
+    let run: ProcessRun;
+
+    beforeAll(async () => {
+      // Prepare
+      await new Promise<void>((done) => crm.listen(0, '127.0.0.1', done));
+      const crmUrl = `http://127.0.0.1:${(crm.address() as AddressInfo).port}/users/disabled`;
+      const queue = sqs.createQueue('worker-throws-bundle.fifo', { visibilityTimeoutSeconds: 540 });
+      const client = fakeSqsClient(sqs);
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: queue.url,
+          MessageBody: goJson(sampleEvent('user.disabled')),
+          MessageGroupId: 't',
+          MessageDeduplicationId: 't',
+        }),
+      );
+      const received = await client.send(new ReceiveMessageCommand({ QueueUrl: queue.url, MessageSystemAttributeNames: ['All'] }));
+      client.destroy();
+
+      // Act
+      run = await runBundle({
+        bundle: join(assetDir.worker, 'index.mjs'),
+        driver,
+        fake,
+        secretId: undefined,
+        events: [{ Records: (received.Messages ?? []).map((m) => toSqsRecord(m, queue)) }],
+        env: { ...sqs.env(), NON_BLOCKING_QUEUE_URL: queue.url, RETRY_WINDOW_MINUTES: '60', FIXTURE_CRM_URL: crmUrl },
+      });
+    }, 60_000);
+
+    afterAll(() => new Promise<void>((done) => crm.close(() => done())));
+
+    it("logs the handler's stack with its source file and line, read from the bundle's source map on demand", () => {
+      // Prepare
+      const lines = run.output.split('\n').filter((line) => line.includes('the CRM answered 503'));
+      const logged = lines.map((line) => JSON.parse(line) as { error_stack?: string }).find((l) => l.error_stack);
+
+      // Assess
+      expect(run.invocations[0]?.response).toMatchObject({ batchItemFailures: [{}] });
+      expect(logged?.error_stack).toMatch(
+        /^Error: the CRM answered 503\n\s+at .+\(test\/fixtures\/handlers\/non-blocking\/user\.disabled\.ts:20:\d+\)/,
+      );
+      expect(logged?.error_stack).not.toContain('index.mjs');
+    });
+  });
 });

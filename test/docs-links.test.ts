@@ -11,13 +11,6 @@ import { REPO_ROOT } from './support/paths';
 
 const EVENT_TYPES = new Set<string>([...BLOCKING_EVENT_TYPES, ...NON_BLOCKING_EVENT_TYPES]);
 
-/**
- * Pages that the docs index and the README already list but that are not written yet. Only these
- * exact files are excused, and only while they are missing: once a page exists, links to it and
- * to its headings are checked like any other. Remove an entry when its page lands.
- */
-const NOT_YET_WRITTEN = new Set(['docs/make-it-yours.md', 'docs/what-is-checked.md', 'docs/exactly-once.md']);
-
 /** Paths a page tells the reader to create: they are not in the template, by design. */
 const READER_MADE = new Set(['functions/_lib/']);
 
@@ -92,7 +85,6 @@ function brokenReferences(page: string, text = readFileSync(join(REPO_ROOT, page
       const [path, anchor] = (target as string).split('#') as [string, string | undefined];
       const file = path === '' ? join(REPO_ROOT, page) : join(REPO_ROOT, dirname(page), path);
       const fromRoot = relative(REPO_ROOT, file);
-      if (NOT_YET_WRITTEN.has(fromRoot) && !existsSync(file)) continue;
       if (isUserOwned(fromRoot)) continue;
       if (!existsSync(file)) broken.push(`${where}: link to missing ${fromRoot}`);
       else if (anchor && file.endsWith('.md') && !anchorsOf(file).has(anchor)) {
@@ -106,13 +98,8 @@ function brokenReferences(page: string, text = readFileSync(join(REPO_ROOT, page
       if (token.includes('/')) {
         const first = token.split('/')[0] as string;
         if (!topLevel.has(first) || READER_MADE.has(token) || isUserOwned(token) || existsSync(join(REPO_ROOT, token))) continue;
-        if (!NOT_YET_WRITTEN.has(token)) broken.push(`${where}: \`${token}\` does not exist`);
-      } else if (
-        /^[\w-][\w.-]*\.(?:ts|md)$/.test(token) &&
-        !fileNames.has(token) &&
-        !isUserOwned(token) &&
-        !NOT_YET_WRITTEN.has(`docs/${token}`)
-      ) {
+        broken.push(`${where}: \`${token}\` does not exist`);
+      } else if (/^[\w-][\w.-]*\.(?:ts|md)$/.test(token) && !fileNames.has(token) && !isUserOwned(token)) {
         broken.push(`${where}: no file is named \`${token}\``);
       }
     }

@@ -10,24 +10,14 @@ export const USER_FIELDS =
   'id createdAt updatedAt lastLoginAt isAnonymous isDisabled disableReason isDeactivated isAnonymized deleteAt anonymizeAt ' +
   'standardAttributes customAttributes roles { edges { node { key } } } groups { edges { node { key } } }';
 
-/** The user as the Admin API sends it, for {@link USER_FIELDS}. */
-export interface RawUser {
-  readonly id: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly lastLoginAt: string | null;
-  readonly isAnonymous: boolean;
-  readonly isDisabled: boolean;
-  readonly disableReason: string | null;
-  readonly isDeactivated: boolean;
-  readonly isAnonymized: boolean;
-  readonly deleteAt: string | null;
-  readonly anonymizeAt: string | null;
-  readonly standardAttributes: Record<string, unknown>;
-  readonly customAttributes: Record<string, unknown>;
+/**
+ * The user as the Admin API sends it, for {@link USER_FIELDS}: the fields of {@link AdminApiUser}
+ * as they come (the node id as `id`), with roles and groups as connections.
+ */
+export type RawUser = Omit<AdminApiUser, 'nodeId' | 'roles' | 'groups'> & {
   readonly roles: KeyConnection | null;
   readonly groups: KeyConnection | null;
-}
+};
 
 interface KeyConnection {
   readonly edges: readonly ({ readonly node: { readonly key: string } | null } | null)[] | null;

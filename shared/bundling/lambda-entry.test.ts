@@ -47,3 +47,19 @@ describe('writeLambdaEntry: the worker and handler secrets', () => {
     expect(source.includes('  handlerSecretSources: secretsManagerSources(),')).toBe(passes);
   });
 });
+
+describe('writeLambdaEntry: stack traces', () => {
+  it.each<LambdaEntryKind>(['blocking', 'receiver', 'worker'])(
+    '%s: installs the source-map stack mapper for its own bundle before it makes the handler',
+    (serve) => {
+      // Act
+      const source = readFileSync(writeLambdaEntry({ projectRoot: '/repo', outDir, serve, files }), 'utf8');
+
+      // Assess
+      expect(source).toContain('import { mapStacksThroughSourceMap } from "/repo/shared/bundling/source-map-stacks.ts";');
+      const install = source.indexOf('mapStacksThroughSourceMap(import.meta.url);');
+      expect(install).toBeGreaterThan(0);
+      expect(install).toBeLessThan(source.indexOf('export const handler'));
+    },
+  );
+});

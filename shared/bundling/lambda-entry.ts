@@ -47,6 +47,11 @@ function entrySource(options: {
   const { projectRoot, serve, files } = options;
   const adapter = (name: string): string => JSON.stringify(join(projectRoot, 'shared', 'adapters', name));
   const header = '// Generated at synth time from the files in functions/. Do not edit.';
+  // Logged stack traces name the sources; the map is read only when an error is described.
+  const stacks = [
+    `import { mapStacksThroughSourceMap } from ${JSON.stringify(join(projectRoot, 'shared', 'bundling', 'source-map-stacks.ts'))};`,
+    'mapStacksThroughSourceMap(import.meta.url);',
+  ];
   // A top-level await: init ends once the secret is fetched (or the fetch gave up), so the first
   // request, or with provisioned concurrency every request, finds it cached.
   const awaitSecret = ['', '// Init finishes the secret fetch it started (bounded; never throws).', 'await handler.ready;'];
@@ -65,7 +70,9 @@ function entrySource(options: {
       return [
         header,
         `import { createReceiverHandler } from ${adapter('lambda-receiver.ts')};`,
+        stacks[0],
         '',
+        stacks[1],
         `export const handler = createReceiverHandler({ eventTypes: ${JSON.stringify(files.map((f) => f.eventType))} });`,
         ...awaitSecret,
         '',
@@ -77,8 +84,10 @@ function entrySource(options: {
         ...(options.readsHandlerSecrets
           ? [`import { secretsManagerSources } from ${JSON.stringify(join(projectRoot, 'shared', 'aws', 'handler-secret-sources.ts'))};`]
           : []),
+        stacks[0],
         ...imports,
         '',
+        stacks[1],
         'export const handler = createSqsWorkerHandler({',
         ...modules,
         ...(options.readsHandlerSecrets ? ['  handlerSecretSources: secretsManagerSources(),'] : []),
@@ -90,8 +99,10 @@ function entrySource(options: {
         header,
         `import { createLambdaHandler } from ${adapter('lambda.ts')};`,
         `import { adminApiFromEnvironment } from ${adapter('admin-api.ts')};`,
+        stacks[0],
         ...imports,
         '',
+        stacks[1],
         'export const handler = createLambdaHandler({',
         ...modules,
         '  adminApi: adminApiFromEnvironment,',

@@ -27,7 +27,7 @@ export interface RuntimeConfig {
   readonly logPersonalData: boolean;
 }
 
-/** The environment variables behind {@link RuntimeConfig}, with their defaults (documented in the README). */
+/** The environment variables behind {@link RuntimeConfig}, with their defaults (documented in docs/configuration.md). */
 export const ENV = {
   secret: 'AUTHGEAR_WEBHOOK_SECRET',
   secretId: 'AUTHGEAR_WEBHOOK_SECRET_ID',
@@ -103,7 +103,7 @@ function bool(env: Env, name: string): boolean {
   return value;
 }
 
-/** Environment variables of the queue path (documented in the README's configuration table). */
+/** Environment variables of the queue path (documented in docs/configuration.md). */
 export const QUEUE_ENV = {
   /** The SQS queue of non-blocking events; the stack sets it on the receiver and the worker. */
   queueUrl: 'NON_BLOCKING_QUEUE_URL',

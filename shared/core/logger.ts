@@ -5,6 +5,7 @@
  * The core only depends on the {@link Logger} interface, so a user can plug in any logger
  * (Powertools, pino, …) by passing their own object to the adapters.
  */
+import { mapStack } from './stack';
 
 /** The log levels, quietest last; `LOG_LEVEL` and the stack's `logLevel` accept exactly these. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -58,10 +59,15 @@ export function createJsonLogger(options: { level?: LogLevel; sink?: LogSink; ba
   };
 }
 
-/** Describes a thrown value for a log line (never for a response). */
+/**
+ * Describes a thrown value for a log line (never for a response). The stack goes through the
+ * mapper installed with `setStackMapper` (`stack.ts`): in a deployed bundle, its frames then name the
+ * TypeScript sources.
+ */
 export function describeError(error: unknown): LogFields {
   if (error instanceof Error) {
-    return { error_name: error.name, error_message: error.message, error_stack: error.stack };
+    const stack = typeof error.stack === 'string' ? mapStack(error.stack) : error.stack;
+    return { error_name: error.name, error_message: error.message, error_stack: stack };
   }
   return { error_message: String(error) };
 }

@@ -27,3 +27,35 @@ export function tidyStack(stack: string, root: string): string {
     return `…/${fileAndPosition}`;
   });
 }
+
+/**
+ * Rewrites a stack trace's frames, for example from a bundle's positions to its sources'. Must not
+ * throw; a failure leaves the stack as it was.
+ */
+export type StackMapper = (stack: string) => string;
+
+// Process-wide, like Node's own `--enable-source-maps`: a bundle's entry installs it once, and
+// every error the process describes goes through it (see `describeError`).
+let stackMapper: StackMapper | undefined;
+
+/**
+ * Installs the mapper `describeError` passes every stack through, or removes it with `undefined`.
+ *
+ * @example
+ * ```ts
+ * setStackMapper(sourceMapStackMapper('/var/task/index.mjs')); // what a bundle's entry does
+ * ```
+ */
+export function setStackMapper(mapper: StackMapper | undefined): void {
+  stackMapper = mapper;
+}
+
+/** The stack through the installed mapper; unchanged without one, or when the mapper fails. */
+export function mapStack(stack: string): string {
+  if (stackMapper === undefined) return stack;
+  try {
+    return stackMapper(stack);
+  } catch {
+    return stack;
+  }
+}

@@ -164,7 +164,6 @@ export async function runBundle(options: {
     ...options.fake.env(),
     ...options.env,
     ...(options.secretId ? { AUTHGEAR_WEBHOOK_SECRET_ID: options.secretId } : {}),
-    NODE_OPTIONS: '--enable-source-maps',
     // The signed vectors are from August 2026, older than the default MAX_EVENT_AGE_SECONDS.
     MAX_EVENT_AGE_SECONDS: '0',
   };
