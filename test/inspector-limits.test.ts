@@ -14,10 +14,9 @@ import { signBody } from '../shared/core/verify';
 import { createInspector } from '../shared/local/inspector';
 import { boundLine, DEFAULT_INSPECTOR_LIMITS, keepPrefix, truncateText } from '../shared/local/inspector-limits';
 import { summarise } from '../shared/local/inspector-page';
-import { startLocalServer, type LocalServer } from '../shared/local/server';
+import type { LocalServer } from '../shared/local/server';
 import { VECTOR_SECRET, vector } from './fixtures/authgear-vectors';
-import { FIXTURE_FUNCTIONS_DIR } from './support/fixture-handlers';
-import { REPO_ROOT } from './support/paths';
+import { startFixtureServer } from './support/fixture-server';
 
 const MB = 1_000_000;
 
@@ -114,13 +113,10 @@ describe('the inspector page after a flood of refused 1 MB bodies (local server 
   let server: LocalServer;
 
   beforeAll(async () => {
-    server = await startLocalServer({
-      projectRoot: REPO_ROOT,
-      functionsDir: FIXTURE_FUNCTIONS_DIR,
-      port: 0,
-      env: { AUTHGEAR_WEBHOOK_SECRET: VECTOR_SECRET, MAX_EVENT_AGE_SECONDS: '0', LOG_LEVEL: 'silent' },
-      logger: createJsonLogger({ level: 'silent' }),
-    });
+    server = await startFixtureServer(
+      { AUTHGEAR_WEBHOOK_SECRET: VECTOR_SECRET, MAX_EVENT_AGE_SECONDS: '0', LOG_LEVEL: 'silent' },
+      createJsonLogger({ level: 'silent' }),
+    );
   });
   afterAll(async () => {
     await server?.close();

@@ -6,16 +6,17 @@
  * list works from the keyboard. Replay and the send-sample form produce new rows. A screenshot
  * is saved to .build/test-output/inspector/ (git-ignored).
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalServer, type LocalServer } from '../shared/local/server';
 import { sampleBody, signedRequest } from '../shared/testing';
 import { launchBrowser } from './support/browser';
-import { REPO_ROOT, SHARED_FROM_HANDLER } from './support/paths';
+import { handlerProject } from './support/handler-project';
+import { removeTemporaryDirs } from './support/local-server';
+import { REPO_ROOT } from './support/paths';
 
 // The browser globals the page functions below use: this project's TypeScript has no DOM library.
 interface BrowserElement {
@@ -39,7 +40,6 @@ declare function getComputedStyle(
 
 const OUTPUT = join(REPO_ROOT, '.build', 'test-output', 'inspector');
 const SECRET = 'inspector-test-secret-4f9a2c7e1b';
-const IMPORT = `import { defineBlockingHandler, defineNonBlockingHandler } from '${SHARED_FROM_HANDLER}';\n`;
 const HANDLERS: Readonly<Record<string, string>> = {
   'blocking/user.pre_create.ts': "export default defineBlockingHandler('user.pre_create', () => ({ is_allowed: true }));",
   'blocking/user.profile.pre_update.ts':
@@ -58,12 +58,7 @@ let page: Page;
 
 beforeAll(async () => {
   mkdirSync(OUTPUT, { recursive: true });
-  root = mkdtempSync(join(tmpdir(), 'inspector-'));
-  for (const name of ['shared', 'node_modules']) symlinkSync(join(REPO_ROOT, name), join(root, name));
-  for (const [file, code] of Object.entries(HANDLERS)) {
-    mkdirSync(join(root, 'functions', file, '..'), { recursive: true });
-    writeFileSync(join(root, 'functions', file), `${IMPORT}${code}\n`);
-  }
+  root = handlerProject(HANDLERS);
   // A one-minute retry window played 3600 times faster: a failing event is dead-lettered at once.
   server = await startLocalServer({
     projectRoot: root,
@@ -79,7 +74,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
-  if (root) rmSync(root, { recursive: true, force: true });
+  removeTemporaryDirs();
 });
 
 /** Runs `steps`; saves a screenshot either way, and names it in the error on failure. */

@@ -12,7 +12,7 @@ import { authgearHeaders } from './fixtures/go-json';
 import { startFakeSecretsManager } from './support/secrets-manager-server';
 import { FIXTURE_FUNCTIONS_DIR } from './support/fixture-handlers';
 import { READY, startNpmStart, type NpmStart } from './support/npm-start';
-import { removeTemporaryDirs, REPO, UNAUTHORIZED, tempProject, post, freePort } from './support/local-server';
+import { removeTemporaryDirs, REPO, UNAUTHORIZED, tempProject, post, freePort, type Reply } from './support/local-server';
 
 afterAll(removeTemporaryDirs);
 
@@ -39,6 +39,18 @@ describe('npm start (CLI)', () => {
     symlinkSync(FIXTURE_FUNCTIONS_DIR, join(root, 'functions'));
     return root;
   };
+  /** Runs npm start in a fixture project with `env` on a free port, posts it the signed user.pre_create vector, and stops it. */
+  async function answerToPreCreate(env: Record<string, string>): Promise<{ reply: Reply; cli: NpmStart }> {
+    const port = await freePort();
+    const cli = startCli(project(), { PORT: String(port), ...env });
+    running.push(cli);
+    await cli.waitFor(READY);
+    const v = vector('user.pre_create');
+    const reply = await post(`http://127.0.0.1:${port}/blocking/user.pre_create`, v.body, { 'x-authgear-body-signature': v.signature });
+    cli.child.kill('SIGTERM');
+    await cli.exited;
+    return { reply, cli };
+  }
 
   it('generates and prints a secret when none is configured, serves with it, and stops on SIGTERM', async () => {
     // Prepare
@@ -105,20 +117,10 @@ describe('npm start (CLI)', () => {
 
   it('denies a sign-up from a domain in DENIED_EMAIL_DOMAINS', async () => {
     // Prepare
-    const port = await freePort();
-    const cli = startCli(project(), {
-      PORT: String(port),
-      AUTHGEAR_WEBHOOK_SECRET: VECTOR_SECRET,
-      DENIED_EMAIL_DOMAINS: 'mailinator.com, Example.com',
-    });
-    running.push(cli);
-    await cli.waitFor(READY);
-    const v = vector('user.pre_create');
+    const env = { AUTHGEAR_WEBHOOK_SECRET: VECTOR_SECRET, DENIED_EMAIL_DOMAINS: 'mailinator.com, Example.com' };
 
     // Act
-    const reply = await post(`http://127.0.0.1:${port}/blocking/user.pre_create`, v.body, { 'x-authgear-body-signature': v.signature });
-    cli.child.kill('SIGTERM');
-    await cli.exited;
+    const { reply } = await answerToPreCreate(env);
 
     // Assess
     expect(reply.status).toBe(200);
@@ -133,17 +135,11 @@ describe('npm start (CLI)', () => {
     // Prepare
     const fake = await startFakeSecretsManager();
     fake.setSecret('authgear-webhook', VECTOR_SECRET);
-    const port = await freePort();
-    const cli = startCli(project(), { ...fake.env(), PORT: String(port), AUTHGEAR_WEBHOOK_SECRET_ID: 'authgear-webhook' });
-    running.push(cli);
-    await cli.waitFor(READY);
-    const v = vector('user.pre_create');
 
     // Act
-    const reply = await post(`http://127.0.0.1:${port}/blocking/user.pre_create`, v.body, { 'x-authgear-body-signature': v.signature });
-    cli.child.kill('SIGTERM');
-    await cli.exited;
-    await fake.close();
+    const { reply, cli } = await answerToPreCreate({ ...fake.env(), AUTHGEAR_WEBHOOK_SECRET_ID: 'authgear-webhook' }).finally(() =>
+      fake.close(),
+    );
 
     // Assess
     expect(reply.status).toBe(200);

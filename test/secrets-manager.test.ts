@@ -10,7 +10,7 @@ import { SecretStore } from '../shared/core/secret';
 import { secretsManagerSource } from '../shared/aws/secrets-manager';
 import type { FakeSecretsManager } from './support/secrets-manager-server';
 import { useFakeSecretsManager } from './support/use-fake-secrets-manager';
-import { captureLogs } from './support/capture-logs';
+import { type CapturedLogs, captureLogs } from './support/capture-logs';
 
 const WEBHOOK_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:authgear-webhook-AbCdEf';
 const WEBHOOK_SECRET_NAME = 'authgear-webhook';
@@ -32,6 +32,13 @@ const manualClock = (start = 1_787_217_331_000) => {
       current += ms;
     },
   };
+};
+
+/** Asserts that exactly one error line was logged, and that it has `fields`. */
+const expectOneError = (logs: CapturedLogs, fields: Record<string, unknown>): void => {
+  const errors = logs.entries().filter((entry) => entry.level === 'error');
+  expect(errors).toHaveLength(1);
+  expect(errors[0]).toMatchObject(fields);
 };
 
 const newStore = (secretId: string, logger = captureLogs().logger, now?: () => number) =>
@@ -231,9 +238,7 @@ describe('SecretStore over Secrets Manager', () => {
     await expect(result).rejects.toBeInstanceOf(SecretUnavailableError);
     await expect(result).rejects.toThrow('no webhook secret could be loaded from secrets-manager');
     expect(callsFor('cold-outage')).toHaveLength(2); // one fetch = two SDK attempts
-    const errors = logs.entries().filter((entry) => entry.level === 'error');
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({
+    expectOneError(logs, {
       msg: 'webhook secret could not be loaded',
       reason: 'secret_fetch_failed',
       source: 'secrets-manager',
@@ -276,9 +281,7 @@ describe('SecretStore over Secrets Manager', () => {
     expect(inQuietPeriod.every((secrets) => secrets.length === 1 && secrets[0] === 'last-good')).toBe(true);
     expect(callsAtEndOfQuietPeriod).toBe(3);
     expect(callsFor('warm-outage')).toHaveLength(4);
-    const errors = logs.entries().filter((entry) => entry.level === 'error');
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({
+    expectOneError(logs, {
       msg: 'webhook secret refresh failed; using the last good value',
       reason: 'secret_fetch_failed',
       error_name: 'InternalServiceError',
@@ -360,9 +363,7 @@ describe('SecretStore over Secrets Manager', () => {
     // Assess
     await expect(result).rejects.toBeInstanceOf(SecretUnavailableError);
     expect(callsFor('empty-secret')).toHaveLength(1); // a 400 is not retried
-    const errors = logs.entries().filter((entry) => entry.level === 'error');
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({
+    expectOneError(logs, {
       msg: 'webhook secret could not be loaded',
       reason: 'secret_fetch_failed',
       source: 'secrets-manager',

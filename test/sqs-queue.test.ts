@@ -9,7 +9,7 @@ import { createSqsWorkerHandler } from '../shared/adapters/sqs-worker';
 import { createWebhookApp, type WebhookApp } from '../shared/core/app';
 import { readConfig } from '../shared/core/config';
 import { defineNonBlockingHandler } from '../shared/core/handler';
-import { createJsonLogger } from '../shared/core/logger';
+import { createJsonLogger, type Logger } from '../shared/core/logger';
 import { SecretStore, staticSecretSource } from '../shared/core/secret';
 import { retrySchedule } from '../shared/core/retry';
 import { sqsNonBlockingQueue } from '../shared/aws/sqs';
@@ -33,6 +33,21 @@ describe('receiver and worker over the SQS wire protocol', () => {
   let now = Date.now();
   let n = 0;
 
+  /** The receiver: no handlers, user.created events queued to `queueUrl` through the real SDK client. */
+  const receiverApp = (queueUrl: string, logger: Logger): WebhookApp =>
+    createWebhookApp({
+      handlers: {},
+      secrets: new SecretStore({
+        source: staticSecretSource(SECRET),
+        logger: createJsonLogger({ level: 'silent' }),
+        ttlMs: 300_000,
+        refreshIntervalMs: 30_000,
+      }),
+      config: readConfig({}),
+      logger,
+      nonBlockingQueue: sqsNonBlockingQueue({ queueUrl, eventTypes: ['user.created'], client }),
+    });
+
   const post = (text: string) =>
     receiver.handle({ method: 'POST', path: '/non-blocking', headers: authgearHeaders(text, SECRET), body: Buffer.from(text, 'utf8') });
 
@@ -52,18 +67,10 @@ describe('receiver and worker over the SQS wire protocol', () => {
       maxReceiveCount: SCHEDULE.maxAttempts + 1,
       deduplicationScope: 'messageGroup',
     });
-    receiver = createWebhookApp({
-      handlers: {},
-      secrets: new SecretStore({
-        source: staticSecretSource(SECRET),
-        logger: createJsonLogger({ level: 'silent' }),
-        ttlMs: 300_000,
-        refreshIntervalMs: 30_000,
-      }),
-      config: readConfig({}),
-      logger: createJsonLogger({ level: 'debug', sink: (_l, line) => receiverLines.push(JSON.parse(line) as Record<string, unknown>) }),
-      nonBlockingQueue: sqsNonBlockingQueue({ queueUrl: queue.url, eventTypes: ['user.created'], client }),
-    });
+    receiver = receiverApp(
+      queue.url,
+      createJsonLogger({ level: 'debug', sink: (_l, line) => receiverLines.push(JSON.parse(line) as Record<string, unknown>) }),
+    );
     fake.failAll('SendMessage', false);
     fake.failAll('ChangeMessageVisibilityBatch', false);
     receiverLines.length = 0;
@@ -132,22 +139,7 @@ describe('receiver and worker over the SQS wire protocol', () => {
 
     it('answers 503 at once when the queue does not exist (no retry can help)', async () => {
       // Prepare
-      const broken = createWebhookApp({
-        handlers: {},
-        secrets: new SecretStore({
-          source: staticSecretSource(SECRET),
-          logger: createJsonLogger({ level: 'silent' }),
-          ttlMs: 300_000,
-          refreshIntervalMs: 30_000,
-        }),
-        config: readConfig({}),
-        logger: createJsonLogger({ level: 'silent' }),
-        nonBlockingQueue: sqsNonBlockingQueue({
-          queueUrl: `${fake.endpoint}/123456789012/no-such-queue.fifo`,
-          eventTypes: ['user.created'],
-          client,
-        }),
-      });
+      const broken = receiverApp(`${fake.endpoint}/123456789012/no-such-queue.fifo`, createJsonLogger({ level: 'silent' }));
       const text = body('000000000000c003');
       const sendsBefore = fake.count('SendMessage');
 

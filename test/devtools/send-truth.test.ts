@@ -4,18 +4,13 @@
  * every original claim, a failing non-blocking handler), and against a deployment, through the
  * answer header alone. The CLI runs as a developer runs it (tsx), over real HTTP.
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalServer, type LocalServer } from '../../shared/local/server';
-import { REPO_ROOT, SHARED_FROM_HANDLER } from '../support/paths';
+import { handlerProject } from '../support/handler-project';
+import { removeTemporaryDirs } from '../support/local-server';
+import { runCli } from './send-harness';
 
-const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = join(REPO_ROOT, 'shared', 'devtools', 'send-cli.ts');
 const SECRET = 'send-truth-secret-61f0a2';
-const IMPORT = `import { defineBlockingHandler, defineNonBlockingHandler } from '${SHARED_FROM_HANDLER}';\n`;
 
 const HANDLERS: Readonly<Record<string, string>> = {
   'blocking/user.pre_create.ts': "export default defineBlockingHandler('user.pre_create', () => { throw new Error('boom'); });",
@@ -36,12 +31,7 @@ let root: string;
 let server: LocalServer;
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'send-truth-'));
-  for (const name of ['shared', 'node_modules']) symlinkSync(join(REPO_ROOT, name), join(root, name));
-  for (const [file, code] of Object.entries(HANDLERS)) {
-    mkdirSync(join(root, 'functions', file, '..'), { recursive: true });
-    writeFileSync(join(root, 'functions', file), `${IMPORT}${code}\n`);
-  }
+  root = handlerProject(HANDLERS);
   server = await startLocalServer({
     projectRoot: root,
     port: 0,
@@ -51,26 +41,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  rmSync(root, { recursive: true, force: true });
+  removeTemporaryDirs();
 });
 
-function send(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['AUTHGEAR_WEBHOOK_SECRET', 'AUTHGEAR_WEBHOOK_SECRET_ID', 'PORT']) delete env[name];
-  return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [CLI, ...args, '--url', server.url, '--secret', SECRET], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Runs the CLI in the project against its local server. */
+const send = (args: readonly string[]) => runCli([...args, '--url', server.url, '--secret', SECRET], root);
 
 describe.concurrent('npm run send against broken handlers', () => {
   it.each([

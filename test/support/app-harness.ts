@@ -14,9 +14,7 @@ import { SecretStore, staticSecretSource, type SecretSource } from '../../shared
 import type { NonBlockingQueue } from '../../shared/core/queued';
 import { createInlineQueue } from '../../shared/queue/inline-queue';
 
-export const USER_ID = '5a2f4e7c-9b1d-4c3e-8f6a-0d2b7e9c1a34';
-export const USER_EMAIL = 'jane.doe@example.com';
-export const USER_IP = '81.2.69.160';
+export { VECTOR_EMAIL as USER_EMAIL, VECTOR_IP as USER_IP, VECTOR_USER_ID as USER_ID } from '../fixtures/vector-person';
 
 export interface LogLine {
   readonly level: string;

@@ -10,8 +10,7 @@ import { REPO_ROOT } from './paths';
 export const REPO = REPO_ROOT;
 export const MAX_BODY_BYTES = 4096;
 export const UNAUTHORIZED = '{"error":"unauthorized"}';
-export const EMAIL = 'jane.doe@example.com';
-export const IP_ADDRESS = '81.2.69.160';
+export { VECTOR_EMAIL as EMAIL, VECTOR_IP as IP_ADDRESS } from '../fixtures/vector-person';
 
 export interface Reply {
   readonly status: number;
