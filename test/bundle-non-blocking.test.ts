@@ -19,8 +19,36 @@ import {
   useBundles,
 } from './support/bundle';
 
-describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manager)', () => {
+describe('the bundled non-blocking receiver and worker (real esbuild bundle, fake Secrets Manager and SQS)', () => {
   const bundles = useBundles();
+
+  /**
+   * Queues `events` on a new FIFO queue, receives them as the worker's event source does, and runs
+   * the worker bundle on them; FIXTURE_CRM_URL is the fixture handler's setting (handlerEnv when deployed).
+   */
+  const runWorkerOn = async (queueName: string, events: readonly unknown[], crmUrl: string): Promise<ProcessRun> => {
+    const queue = bundles.sqs.createQueue(queueName, { visibilityTimeoutSeconds: 540 });
+    const client = fakeSqsClient(bundles.sqs);
+    for (const [i, event] of events.entries()) {
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: queue.url,
+          MessageBody: goJson(event),
+          MessageGroupId: `d${i}`,
+          MessageDeduplicationId: `d${i}`,
+        }),
+      );
+    }
+    const received = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }),
+    );
+    client.destroy();
+    return bundles.run('worker', {
+      secretId: undefined,
+      events: [{ Records: (received.Messages ?? []).map((m) => toSqsRecord(m, queue)) }],
+      env: { ...bundles.sqs.env(), NON_BLOCKING_QUEUE_URL: queue.url, RETRY_WINDOW_MINUTES: '60', FIXTURE_CRM_URL: crmUrl },
+    });
+  };
 
   describe('non-blocking receiver bundle', () => {
     const created = vector('user.created');
@@ -163,32 +191,12 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
     let run: ProcessRun;
 
     beforeAll(async () => {
-      // Prepare: two user.disabled events queued, and a CRM that records what it is sent.
+      // Prepare: a CRM that records what it is sent.
       await new Promise<void>((done) => crm.listen(0, '127.0.0.1', done));
       const crmUrl = `http://127.0.0.1:${(crm.address() as AddressInfo).port}/users/disabled`;
-      const queue = bundles.sqs.createQueue('worker-secret-bundle.fifo', { visibilityTimeoutSeconds: 540 });
-      const client = fakeSqsClient(bundles.sqs);
-      for (const [i, event] of disabled.entries()) {
-        await client.send(
-          new SendMessageCommand({
-            QueueUrl: queue.url,
-            MessageBody: goJson(event),
-            MessageGroupId: `d${i}`,
-            MessageDeduplicationId: `d${i}`,
-          }),
-        );
-      }
-      const received = await client.send(
-        new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }),
-      );
-      client.destroy();
 
-      // Act: FIXTURE_CRM_URL is the handler's setting (handlerEnv when deployed).
-      run = await bundles.run('worker', {
-        secretId: undefined,
-        events: [{ Records: (received.Messages ?? []).map((m) => toSqsRecord(m, queue)) }],
-        env: { ...bundles.sqs.env(), NON_BLOCKING_QUEUE_URL: queue.url, RETRY_WINDOW_MINUTES: '60', FIXTURE_CRM_URL: crmUrl },
-      });
+      // Act: two user.disabled events through the worker.
+      run = await runWorkerOn('worker-secret-bundle.fifo', disabled, crmUrl);
     }, 60_000);
 
     afterAll(() => new Promise<void>((done) => crm.close(() => done())));
@@ -276,25 +284,9 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       // Prepare
       await new Promise<void>((done) => crm.listen(0, '127.0.0.1', done));
       const crmUrl = `http://127.0.0.1:${(crm.address() as AddressInfo).port}/users/disabled`;
-      const queue = bundles.sqs.createQueue('worker-throws-bundle.fifo', { visibilityTimeoutSeconds: 540 });
-      const client = fakeSqsClient(bundles.sqs);
-      await client.send(
-        new SendMessageCommand({
-          QueueUrl: queue.url,
-          MessageBody: goJson(sampleEvent('user.disabled')),
-          MessageGroupId: 't',
-          MessageDeduplicationId: 't',
-        }),
-      );
-      const received = await client.send(new ReceiveMessageCommand({ QueueUrl: queue.url, MessageSystemAttributeNames: ['All'] }));
-      client.destroy();
 
       // Act
-      run = await bundles.run('worker', {
-        secretId: undefined,
-        events: [{ Records: (received.Messages ?? []).map((m) => toSqsRecord(m, queue)) }],
-        env: { ...bundles.sqs.env(), NON_BLOCKING_QUEUE_URL: queue.url, RETRY_WINDOW_MINUTES: '60', FIXTURE_CRM_URL: crmUrl },
-      });
+      run = await runWorkerOn('worker-throws-bundle.fifo', [sampleEvent('user.disabled')], crmUrl);
     }, 60_000);
 
     afterAll(() => new Promise<void>((done) => crm.close(() => done())));

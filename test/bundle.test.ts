@@ -21,7 +21,7 @@ import {
   useBundles,
 } from './support/bundle';
 
-describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manager)', () => {
+describe('the bundled Lambda functions: their shape, and the blocking function (real esbuild bundle, fake Secrets Manager)', () => {
   const bundles = useBundles();
 
   it('produces minified ESM bundles with the SDK inside and a source map next to each', () => {
