@@ -4,27 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
 import type { CfnSecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSecurityChecks } from './security-checks';
 import { AuthgearWebhooksStack, StackConfigError } from './stack';
-import {
-  CDK_JSON_CONTEXT,
-  NO_BUNDLING,
-  tempDir,
-  actionsOf,
-  allStatements,
-  envOf,
-  flatten,
-  makeProject,
-  removeTempDirs,
-  resourcesOfType,
-  roleOf,
-  statementsOfRole,
-  synth,
-  type Synth,
-} from '../test/support/stack-helpers';
+import { cdkApp, tempDir, makeProject, removeTempDirs, synth, type Synth } from '../test/support/stack-helpers';
+import { actionsOf, allStatements, envOf, flatten, resourcesOfType, statementsOfFunction } from '../test/support/template-readers';
 
 afterAll(removeTempDirs);
 
@@ -43,7 +28,7 @@ function readersOf(s: Synth, resource: unknown): string[] {
     ] as const
   )
     .filter(([, fnId]) =>
-      statementsOfRole(s.json, roleOf(s.json, fnId)).some(
+      statementsOfFunction(s.json, fnId).some(
         // minimizePolicies may merge this secret with the webhook secret into one statement.
         (st) =>
           actionsOf(st).includes('secretsmanager:GetSecretValue') &&
@@ -141,9 +126,7 @@ describe('the stack with the Admin API and an existing key secret', () => {
   it('reads an existing secret by name, allowing its ARN suffix', () => {
     // Act
     const s = synth(project(), { authgearEndpoint: ENDPOINT, adminApiKeyId: KEY_ID, adminApiPrivateKeySecret: 'authgear/admin-api-key' });
-    const statement = statementsOfRole(s.json, roleOf(s.json, s.workerId)).find((st) =>
-      actionsOf(st).includes('secretsmanager:GetSecretValue'),
-    );
+    const statement = statementsOfFunction(s.json, s.workerId).find((st) => actionsOf(st).includes('secretsmanager:GetSecretValue'));
 
     // Assess
     expect(envOf(s.json, s.workerId).AUTHGEAR_ADMIN_API_PRIVATE_KEY_SECRET_ID).toBe('authgear/admin-api-key');
@@ -188,7 +171,7 @@ describe('cdk-nag with the Admin API', () => {
     // Prepare
     const outdir = tempDir('authgear-admin-nag-');
     // An alarm recipient, so synth's no-recipient warning does not count as a finding here.
-    const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...NO_BUNDLING, alarmEmail: 'oncall@example.com', ...context } });
+    const app = cdkApp({ alarmEmail: 'oncall@example.com', ...context }, outdir);
     const stack = new AuthgearWebhooksStack(app, 'NagStack', { projectRoot: project() });
     addSecurityChecks(app);
 

@@ -14,7 +14,8 @@ import { sampleBody } from '../shared/devtools/samples';
 import { signedRequest } from '../shared/devtools/testing';
 import { ALARM_IDS } from './alarms';
 import { LOG_METRICS } from './log-metrics';
-import { makeProject, removeTempDirs, resourcesOfType, synth, type Synth } from '../test/support/stack-helpers';
+import { removeTempDirs, synthBeforeAll, synthProject } from '../test/support/stack-helpers';
+import { resourcesOfType } from '../test/support/template-readers';
 
 afterAll(removeTempDirs);
 
@@ -85,12 +86,11 @@ async function requestLines(source: SecretSource, requests: readonly ('allow' | 
 }
 
 describe('log-line metrics', () => {
-  let s: Synth;
+  const s = synthBeforeAll({ blocking: ['user.pre_create.ts'], nonBlocking: ['user.created.ts'] });
   let filtersOf: (logGroupOf: 'blocking' | 'receiver' | 'worker') => Filter[];
 
   beforeAll(() => {
     // Prepare
-    s = synth(makeProject({ blocking: ['user.pre_create.ts'], nonBlocking: ['user.created.ts'] }));
     const groupOf = (fnId: string) => JSON.stringify((s.json.Resources[fnId]?.Properties.LoggingConfig as { LogGroup: unknown }).LogGroup);
     const all = resourcesOfType(s.json, 'AWS::Logs::MetricFilter').map(([, f]) => {
       const [t] = f.Properties.MetricTransformations as {
@@ -205,13 +205,12 @@ describe('log-line metrics', () => {
 });
 
 describe('dashboard', () => {
-  let s: Synth;
+  const s = synthBeforeAll({ blocking: ['user.pre_create.ts'], nonBlocking: ['user.created.ts'] });
   let body: string;
   let widgets: { type: string; properties: { title?: string; markdown?: string; alarms?: unknown[]; annotations?: unknown } }[];
 
   beforeAll(() => {
     // Prepare
-    s = synth(makeProject({ blocking: ['user.pre_create.ts'], nonBlocking: ['user.created.ts'] }));
     const [, dashboard] = resourcesOfType(s.json, 'AWS::CloudWatch::Dashboard')[0] ?? [];
     // The body is a Fn::Join of JSON text and references: stand-ins make it parseable.
     const parts = (dashboard?.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
@@ -272,7 +271,7 @@ describe('dashboard', () => {
 
   it('is left out, with its metric filters and its output, when dashboard is false', () => {
     // Act
-    const without = synth(makeProject({ blocking: ['user.pre_create.ts'] }), { dashboard: false });
+    const without = synthProject({ blocking: ['user.pre_create.ts'] }, { dashboard: false });
 
     // Assess
     without.template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);

@@ -6,27 +6,22 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { App, type CfnElement } from 'aws-cdk-lib';
+import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { HandlerFileError } from '../shared/core/errors';
 import { AuthgearWebhooksStack } from './stack';
 import { applyStage } from './stages';
 import {
-  CDK_JSON_CONTEXT,
-  NO_BUNDLING,
   REPO_ROOT,
-  type TemplateJson,
-  actionsOf,
-  envOf,
-  flatten,
+  cdkApp,
   makeProject,
   removeTempDirs,
-  resourcesOf,
-  roleOf,
-  statementsOfRole,
   synth,
+  synthBeforeAll,
+  synthProject,
   type Synth,
 } from '../test/support/stack-helpers';
+import { type TemplateJson, actionsOf, envOf, flatten, resourcesOf, statementsOfFunction } from '../test/support/template-readers';
 
 afterAll(removeTempDirs);
 
@@ -36,7 +31,7 @@ const NAMES = { 'AWS::Partition': 'aws', 'AWS::Region': 'eu-west-1', 'AWS::Accou
 
 /** The resources each function's role may call GetSecretValue on, flattened to strings. */
 function secretReads(s: Synth, fnId: string): string[] {
-  return statementsOfRole(s.json, roleOf(s.json, fnId))
+  return statementsOfFunction(s.json, fnId)
     .filter((st) => actionsOf(st).includes('secretsmanager:GetSecretValue'))
     .flatMap((st) =>
       resourcesOf(st).map((r) => (typeof r === 'object' && r !== null && 'Ref' in r ? `Ref:${String(r.Ref)}` : flatten(r, NAMES))),
@@ -44,23 +39,19 @@ function secretReads(s: Synth, fnId: string): string[] {
 }
 
 describe('handler secrets in the stack', () => {
-  let s: Synth;
+  // Two blocking handlers declare a name and an ARN; one of two non-blocking handlers declares a name.
+  const s = synthBeforeAll({
+    blocking: ['user.pre_create.ts', 'oidc.jwt.pre_create.ts'],
+    nonBlocking: ['user.created.ts', 'user.deleted.ts'],
+    secrets: {
+      'user.pre_create': ['fraud/api-key'],
+      'oidc.jwt.pre_create': [CRM_ARN, 'fraud/api-key'],
+      'user.created': ['crm/sync-token'],
+    },
+  });
   let webhookSecret: string;
 
   beforeAll(() => {
-    // Prepare: two blocking handlers declare a name and an ARN; one of two non-blocking handlers declares a name.
-    const root = makeProject({
-      blocking: ['user.pre_create.ts', 'oidc.jwt.pre_create.ts'],
-      nonBlocking: ['user.created.ts', 'user.deleted.ts'],
-      secrets: {
-        'user.pre_create': ['fraud/api-key'],
-        'oidc.jwt.pre_create': [CRM_ARN, 'fraud/api-key'],
-        'user.created': ['crm/sync-token'],
-      },
-    });
-
-    // Act
-    s = synth(root);
     webhookSecret = `Ref:${s.stack.getLogicalId(s.stack.secret?.node.defaultChild as never)}`;
   });
 
@@ -86,11 +77,11 @@ describe('handler secrets in the stack', () => {
 
   it('adds no statement for a project whose handlers declare no secret', () => {
     // Prepare
-    const plain = synth(makeProject({ blocking: ['user.pre_create.ts'], nonBlocking: ['user.created.ts'] }));
+    const plain = synthProject({ blocking: ['user.pre_create.ts'], nonBlocking: ['user.created.ts'] });
 
     // Act
     const sids = [plain.blockingId, plain.workerId, plain.nonBlockingId].flatMap((id) =>
-      statementsOfRole(plain.json, roleOf(plain.json, id)).map((st) => (st as { Sid?: string }).Sid),
+      statementsOfFunction(plain.json, id).map((st) => (st as { Sid?: string }).Sid),
     );
 
     // Assess
@@ -158,14 +149,10 @@ describe('handlerEnv', () => {
   it('takes a stage block’s handlerEnv over the top-level one', () => {
     // Prepare
     const root = project();
-    const app = new App({
-      context: {
-        ...CDK_JSON_CONTEXT,
-        ...NO_BUNDLING,
-        handlerEnv: { CRM_URL: 'https://crm.example.com' },
-        stages: { staging: { handlerEnv: { CRM_URL: 'https://staging.crm.example.com' } } },
-        stage: 'staging',
-      },
+    const app = cdkApp({
+      handlerEnv: { CRM_URL: 'https://crm.example.com' },
+      stages: { staging: { handlerEnv: { CRM_URL: 'https://staging.crm.example.com' } } },
+      stage: 'staging',
     });
 
     // Act

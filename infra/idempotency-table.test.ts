@@ -8,28 +8,25 @@ import { IDEMPOTENCY_TABLE } from '../shared/core/idempotency';
 import { IDEMPOTENCY_TABLE_ACTIONS } from './idempotency-table';
 import { resolveOptions, StackConfigError } from './options';
 import { WORKER_TIMEOUT_SECONDS } from './webhook-queue';
+import { removeTempDirs, synthBeforeAll, synthProject } from '../test/support/stack-helpers';
 import {
   actionsOf,
   allStatements,
   envOf,
-  makeProject,
-  removeTempDirs,
   resourcesOf,
   resourcesOfType,
   roleOf,
   statementsOfRole,
-  synth,
-  type Synth,
-} from '../test/support/stack-helpers';
+  statementsOfFunction,
+} from '../test/support/template-readers';
 
 afterAll(removeTempDirs);
 
 describe('the idempotency table', () => {
-  let s: Synth;
+  const s = synthBeforeAll({ blocking: ['user.pre_create.ts'], nonBlocking: ['user.created.ts'] });
   let tableId: string;
 
   beforeAll(() => {
-    s = synth(makeProject({ blocking: ['user.pre_create.ts'], nonBlocking: ['user.created.ts'] }));
     tableId = resourcesOfType(s.json, 'AWS::DynamoDB::Table')[0]?.[0] ?? 'missing';
   });
 
@@ -59,7 +56,7 @@ describe('the idempotency table', () => {
     // Act
     const dynamoStatements = allStatements(s.json).filter((st) => actionsOf(st).some((a) => a.startsWith('dynamodb:')));
     const workerRole = roleOf(s.json, s.workerId);
-    const ofRole = (fnId: string) => statementsOfRole(s.json, roleOf(s.json, fnId)).flatMap(actionsOf);
+    const ofRole = (fnId: string) => statementsOfFunction(s.json, fnId).flatMap(actionsOf);
 
     // Assess
     expect(dynamoStatements).toHaveLength(1);
@@ -119,7 +116,7 @@ describe('the idempotencyRetentionHours option', () => {
 
   it('sets the worker’s IDEMPOTENCY_RETENTION_HOURS from it', () => {
     // Act
-    const s = synth(makeProject({ nonBlocking: ['user.created.ts'] }), { idempotencyRetentionHours: 72 });
+    const s = synthProject({ nonBlocking: ['user.created.ts'] }, { idempotencyRetentionHours: 72 });
 
     // Assess
     expect(envOf(s.json, s.workerId).IDEMPOTENCY_RETENTION_HOURS).toBe('72');
@@ -132,7 +129,7 @@ describe('the idempotency table with kmsKeyArn', () => {
     const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d';
 
     // Act
-    const s = synth(makeProject({ nonBlocking: ['user.created.ts'] }), { kmsKeyArn: keyArn });
+    const s = synthProject({ nonBlocking: ['user.created.ts'] }, { kmsKeyArn: keyArn });
     const dynamoKeyStatements = allStatements(s.json).filter((st) => JSON.stringify(st.Condition ?? {}).includes('dynamodb.'));
 
     // Assess
@@ -143,6 +140,6 @@ describe('the idempotency table with kmsKeyArn', () => {
     });
     expect(dynamoKeyStatements).toHaveLength(1);
     expect(dynamoKeyStatements[0]).toMatchObject({ Action: 'kms:Decrypt', Resource: keyArn });
-    expect(statementsOfRole(s.json, roleOf(s.json, s.workerId))).toContain(dynamoKeyStatements[0]);
+    expect(statementsOfFunction(s.json, s.workerId)).toContain(dynamoKeyStatements[0]);
   });
 });

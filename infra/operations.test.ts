@@ -8,7 +8,8 @@ import { invokeHandler } from '../shared/testing';
 import { ALARM_IDS, BLOCKING_LATENCY_ALARM_MS, ERROR_POLICY_METRIC_NAME, ERROR_POLICY_OUTCOMES } from './alarms';
 import { ACCESS_LOG_FIELDS } from './http-api';
 import { DEFAULT_THROTTLE, StackConfigError } from './stack';
-import { makeProject, removeTempDirs, resourcesOfType, synth, type Synth } from '../test/support/stack-helpers';
+import { makeProject, removeTempDirs, synth, type Synth } from '../test/support/stack-helpers';
+import { resourcesOfType } from '../test/support/template-readers';
 
 afterAll(removeTempDirs);
 

@@ -6,12 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import { NIST80053R5Checks, ServerlessChecks, type NagPack } from 'cdk-nag';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addSecurityChecks } from './security-checks';
 import { AuthgearWebhooksStack } from './stack';
-import { CDK_JSON_CONTEXT, NO_BUNDLING, makeProject, removeTempDirs, tempDir } from '../test/support/stack-helpers';
+import { cdkApp, makeProject, removeTempDirs, tempDir } from '../test/support/stack-helpers';
 
 afterAll(removeTempDirs);
 
@@ -29,7 +29,7 @@ const EVERYTHING = {
 
 function build(context: Record<string, unknown>) {
   const outdir = tempDir('authgear-production-nag-');
-  const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...NO_BUNDLING, ...context } });
+  const app = cdkApp(context, outdir);
   const stack = new AuthgearWebhooksStack(app, 'Prod', {
     projectRoot: makeProject({ blocking: ['user.pre_create.ts'], nonBlocking: ['user.created.ts'] }),
   });

@@ -7,19 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURE_FUNCTIONS_DIR } from '../test/support/fixture-handlers';
 import { NO_ALARM_RECIPIENT_WARNING } from './alarm-notifications';
 import { StackConfigError } from './options';
-import {
-  REPO_ROOT,
-  actionsOf,
-  flatten,
-  makeProject,
-  removeTempDirs,
-  resourcesOfType,
-  roleOf,
-  statementsOfRole,
-  synth,
-  type Statement,
-  type Synth,
-} from '../test/support/stack-helpers';
+import { REPO_ROOT, makeProject, removeTempDirs, synth, type Synth } from '../test/support/stack-helpers';
+import { actionsOf, flatten, resourcesOfType, type Statement, statementsOfFunction } from '../test/support/template-readers';
 
 afterAll(removeTempDirs);
 
@@ -258,7 +247,7 @@ describe('tracing', () => {
     // Assess
     for (const id of functionsOf(s)) {
       expect(s.json.Resources[id]?.Properties.TracingConfig).toEqual({ Mode: 'Active' });
-      const xray = statementsOfRole(s.json, roleOf(s.json, id)).filter((st) => actionsOf(st).some((a) => a.startsWith('xray:')));
+      const xray = statementsOfFunction(s.json, id).filter((st) => actionsOf(st).some((a) => a.startsWith('xray:')));
       // (@aws-cdk/aws-iam:minimizePolicies sorts the actions.)
       expect(xray).toEqual([{ Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' }]);
       // Lambda checks the role may write traces when it creates the function.
@@ -272,7 +261,7 @@ describe('customer-managed KMS key', () => {
     StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', [`${service}.`, { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]] } },
   });
   const kmsStatements = (s: Synth, fnId: string) =>
-    statementsOfRole(s.json, roleOf(s.json, fnId)).filter((st) => actionsOf(st).some((a) => a.startsWith('kms:')));
+    statementsOfFunction(s.json, fnId).filter((st) => actionsOf(st).some((a) => a.startsWith('kms:')));
 
   it('is not used by default: SQS-managed queue encryption, no key anywhere, no stack.encryptionKey', () => {
     // Act

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, type CfnElement, Validations, type Stack } from 'aws-cdk-lib';
+import { type CfnElement, Validations, type Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -14,22 +14,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ACKNOWLEDGED_RULES, addSecurityChecks } from './security-checks';
 import { AuthgearWebhooksStack } from './stack';
 import { FIXTURE_FUNCTIONS_DIR } from '../test/support/fixture-handlers';
+import { REPO_ROOT, cdkApp, makeProject, removeTempDirs, synth, tempDir } from '../test/support/stack-helpers';
 import {
-  CDK_JSON_CONTEXT,
-  NO_BUNDLING,
-  REPO_ROOT,
   actionsOf,
-  makeProject,
   resourcesOf,
-  removeTempDirs,
   resourcesOfType,
   roleOf,
-  statementsOfRole,
-  synth,
-  tempDir,
   type Statement,
   type TemplateJson,
-} from '../test/support/stack-helpers';
+  statementsOfFunction,
+} from '../test/support/template-readers';
 
 afterAll(removeTempDirs);
 
@@ -83,7 +77,7 @@ interface ValidationReport {
  */
 function synthWithChecks(projectRoot: string, context: Record<string, unknown>, plant?: (stack: Stack) => void) {
   const outdir = tempDir('authgear-nag-');
-  const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...NO_BUNDLING, ...context } });
+  const app = cdkApp(context, outdir);
   // The repository itself is synthesized with the template's fixture handlers, never with functions/.
   const functionsDir = projectRoot === REPO_ROOT ? FIXTURE_FUNCTIONS_DIR : undefined;
   const stack = new AuthgearWebhooksStack(app, 'NagStack', { projectRoot, ...(functionsDir ? { functionsDir } : {}) });
@@ -297,7 +291,7 @@ describe('least privilege over the whole template', () => {
     const isHandlerSecrets = (st: Statement) => (st as { Sid?: string }).Sid === 'ReadHandlerSecrets';
     const grants = (fnId: string) =>
       Object.fromEntries(
-        statementsOfRole(s.json, roleOf(s.json, fnId))
+        statementsOfFunction(s.json, fnId)
           .filter((st) => !isHandlerSecrets(st))
           .flatMap((st) => actionsOf(st).map((action) => [action, st] as const))
           .sort(([a], [b]) => a.localeCompare(b)),
@@ -306,7 +300,7 @@ describe('least privilege over the whole template', () => {
     const receiver = grants(s.nonBlockingId);
     const worker = grants(s.workerId);
     const handlerSecrets = (fnId: string) =>
-      statementsOfRole(s.json, roleOf(s.json, fnId))
+      statementsOfFunction(s.json, fnId)
         .filter(isHandlerSecrets)
         .map((st) => ({ actions: actionsOf(st), resources: resourcesOf(st).map((r) => JSON.stringify(r)) }));
 

@@ -1,35 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { retrySchedule } from '../shared/core/retry';
-import {
-  actionsOf,
-  allStatements,
-  envOf,
-  makeProject,
-  removeTempDirs,
-  resourcesOfType,
-  roleOf,
-  statementsOfRole,
-  synth,
-} from '../test/support/stack-helpers';
+import { removeTempDirs, synth, synthBeforeAll } from '../test/support/stack-helpers';
+import { actionsOf, allStatements, envOf, resourcesOfType, roleOf, statementsOfFunction } from '../test/support/template-readers';
 
 afterAll(removeTempDirs);
 
 describe('AuthgearWebhooksStack durable non-blocking path: queues, worker, alarms', () => {
-  let s: ReturnType<typeof synth>;
-  let root: string;
+  const s = synthBeforeAll({ blocking: ['user.pre_create.ts'], nonBlocking: ['user.created.ts', 'user.deleted.ts'] });
   const queueArn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
   const sqsStatements = (fnId: string) =>
-    statementsOfRole(s.json, roleOf(s.json, fnId)).filter((st) => actionsOf(st).some((a) => a.startsWith('sqs:')));
-
-  beforeAll(() => {
-    // Prepare
-    root = makeProject({ blocking: ['user.pre_create.ts'], nonBlocking: ['user.created.ts', 'user.deleted.ts'] });
-
-    // Act
-    s = synth(root);
-  });
+    statementsOfFunction(s.json, fnId).filter((st) => actionsOf(st).some((a) => a.startsWith('sqs:')));
 
   it('creates a FIFO event queue keyed per event, redriving to a FIFO dead-letter queue after 8 attempts and one last receive', () => {
     // Act
@@ -101,9 +83,7 @@ describe('AuthgearWebhooksStack durable non-blocking path: queues, worker, alarm
       },
     ]);
     expect(blocking).toEqual([]);
-    expect(
-      statementsOfRole(s.json, roleOf(s.json, s.workerId)).filter((st) => actionsOf(st).some((a) => a.startsWith('secretsmanager:'))),
-    ).toEqual([]);
+    expect(statementsOfFunction(s.json, s.workerId).filter((st) => actionsOf(st).some((a) => a.startsWith('secretsmanager:')))).toEqual([]);
     expect(JSON.stringify(allStatements(s.json))).not.toContain(s.deadLetterQueueId);
     for (const st of allStatements(s.json)) {
       for (const action of actionsOf(st)) expect(action).not.toMatch(/\*/);
@@ -155,8 +135,8 @@ describe('AuthgearWebhooksStack durable non-blocking path: queues, worker, alarm
 
   it('generates a receiver entry without handler imports, and a worker entry with every non-blocking file', () => {
     // Act
-    const receiver = readFileSync(join(root, '.build', 'entries', 'receiver.ts'), 'utf8');
-    const worker = readFileSync(join(root, '.build', 'entries', 'worker.ts'), 'utf8');
+    const receiver = readFileSync(join(s.root, '.build', 'entries', 'receiver.ts'), 'utf8');
+    const worker = readFileSync(join(s.root, '.build', 'entries', 'worker.ts'), 'utf8');
 
     // Assess
     expect(receiver).not.toMatch(/functions\/non-blocking/);
@@ -168,7 +148,7 @@ describe('AuthgearWebhooksStack durable non-blocking path: queues, worker, alarm
 
   it('sets the retry window from context: attempts, maxReceiveCount, the worker and the backlog alarm follow', () => {
     // Act
-    const longer = synth(root, { retryWindowMinutes: '120' });
+    const longer = synth(s.root, { retryWindowMinutes: '120' });
     const queue = longer.json.Resources[longer.queueId]?.Properties as { RedrivePolicy: { maxReceiveCount: number } };
     const backlog = resourcesOfType(longer.json, 'AWS::CloudWatch::Alarm').find(
       ([, a]) => a.Properties.MetricName === 'ApproximateAgeOfOldestMessage',

@@ -2,16 +2,8 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnSecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHookConfig } from '../shared/core/hook-config';
-import {
-  actionsOf,
-  allStatements,
-  envOf,
-  flatten,
-  makeProject,
-  removeTempDirs,
-  resourcesOfType,
-  synth,
-} from '../test/support/stack-helpers';
+import { removeTempDirs, synthBeforeAll } from '../test/support/stack-helpers';
+import { actionsOf, allStatements, envOf, flatten, resourcesOfType } from '../test/support/template-readers';
 
 /** What the durable non-blocking path adds to the outputs: the URLs `npm run redrive` reads. */
 const QUEUE_OUTPUTS = ['NonBlockingQueueUrl', 'DeadLetterQueueUrl'];
@@ -20,19 +12,11 @@ afterAll(removeTempDirs);
 
 describe('AuthgearWebhooksStack with a new secret (two blocking files, one non-blocking)', () => {
   const blockingTypes = ['oidc.jwt.pre_create', 'user.pre_create'];
-  let s: ReturnType<typeof synth>;
+  const s = synthBeforeAll({ blocking: ['user.pre_create.ts', 'oidc.jwt.pre_create.ts', '_shared.ts'], nonBlocking: ['user.created.ts'] });
   let apiId: string;
   let secretId: string;
 
   beforeAll(() => {
-    // Prepare
-    const root = makeProject({
-      blocking: ['user.pre_create.ts', 'oidc.jwt.pre_create.ts', '_shared.ts'],
-      nonBlocking: ['user.created.ts'],
-    });
-
-    // Act
-    s = synth(root);
     const api = resourcesOfType(s.json, 'AWS::ApiGatewayV2::Api')[0];
     apiId = api?.[0] ?? 'missing';
     secretId = s.stack.getLogicalId(s.stack.secret?.node.defaultChild as CfnSecret);
@@ -217,23 +201,17 @@ describe('AuthgearWebhooksStack with a new secret (two blocking files, one non-b
 
 describe('AuthgearWebhooksStack with an existing secret given by ARN, and runtime knobs from context', () => {
   const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:authgear/webhook-AbC123';
-  let s: ReturnType<typeof synth>;
-
-  beforeAll(() => {
-    // Prepare
-    const root = makeProject({ blocking: ['user.pre_create.ts'], nonBlocking: ['user.created.ts'] });
-    const context = {
+  const s = synthBeforeAll(
+    { blocking: ['user.pre_create.ts'], nonBlocking: ['user.created.ts'] },
+    {
       secretArn: arn,
       logRetentionDays: '7', // as `-c logRetentionDays=7` passes it
       blockingDeadlineMs: 3000,
       logLevel: 'DEBUG',
       secretCacheTtlSeconds: '60',
       deniedEmailDomains: ' Mailinator.com, example.org ',
-    };
-
-    // Act
-    s = synth(root, context);
-  });
+    },
+  );
 
   it('creates no secret, and hands the ARN to the blocking function and the receiver unchanged', () => {
     // Assess
@@ -279,15 +257,7 @@ describe('AuthgearWebhooksStack with an existing secret given by ARN, and runtim
 });
 
 describe('AuthgearWebhooksStack with an existing secret given by name, and no non-blocking handler files', () => {
-  let s: ReturnType<typeof synth>;
-
-  beforeAll(() => {
-    // Prepare
-    const root = makeProject({ blocking: ['user.pre_create.ts'] });
-
-    // Act
-    s = synth(root, { secretName: 'authgear/webhook' });
-  });
+  const s = synthBeforeAll({ blocking: ['user.pre_create.ts'] }, { secretName: 'authgear/webhook' });
 
   it('creates no secret, passes the name as the secret id, and grants on the name with any suffix', () => {
     // Prepare

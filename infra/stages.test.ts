@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, type CfnElement } from 'aws-cdk-lib';
+import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURE_FUNCTIONS_DIR } from '../test/support/fixture-handlers';
@@ -14,15 +14,8 @@ import { StackConfigError } from './options';
 import { AuthgearWebhooksStack } from './stack';
 import { readStages, stageCommand } from './stage-cli';
 import { applyStage } from './stages';
-import {
-  CDK_JSON_CONTEXT,
-  NO_BUNDLING,
-  REPO_ROOT,
-  makeProject,
-  removeTempDirs,
-  tempDir,
-  type TemplateJson,
-} from '../test/support/stack-helpers';
+import { CDK_JSON_CONTEXT, NO_BUNDLING, REPO_ROOT, cdkApp, makeProject, removeTempDirs, tempDir } from '../test/support/stack-helpers';
+import type { TemplateJson } from '../test/support/template-readers';
 
 afterAll(removeTempDirs);
 
@@ -35,7 +28,7 @@ const STAGES = {
 
 /** Synthesizes as infra/app.ts does: the stage picked from context, then the stack it describes. */
 function synthStage(context: Record<string, unknown>, projectRoot = project()) {
-  const app = new App({ context: { ...CDK_JSON_CONTEXT, stages: STAGES, ...NO_BUNDLING, ...context } });
+  const app = cdkApp({ stages: STAGES, ...context });
   const selection = applyStage(app.node);
   const stack = new AuthgearWebhooksStack(app, selection.stackName, {
     projectRoot,

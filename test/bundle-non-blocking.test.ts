@@ -1,16 +1,9 @@
-/**
- * The bundled non-blocking receiver and worker, run for real; how the bundles are made and run is
- * in bundle.test.ts and test/support/bundle.ts.
- */
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VECTOR_SECRET, vector } from './fixtures/authgear-vectors';
 import { authgearHeaders } from './fixtures/go-json';
 import { startFakeDynamoDb, type FakeDynamoDb } from './support/dynamodb-server';
-import type { FakeSecretsManager } from './support/secrets-manager-server';
 import { fakeSqsClient, toSqsRecord } from './support/sqs-event-source';
-import type { FakeSqs, FakeSqsQueue } from './support/sqs-server';
+import type { FakeSqsQueue } from './support/sqs-server';
 import { goJson } from '../shared/devtools/go-json';
 import { sampleEvent } from '../shared/devtools/samples';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
@@ -22,28 +15,40 @@ import {
   CRM_TOKEN,
   type ProcessRun,
   httpApiEvent,
-  runBundle,
   STACK_FRAME,
-  type BundleAssets,
-  prepareBundles,
+  useBundles,
 } from './support/bundle';
 
-describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manager)', () => {
-  const tempDirs: string[] = [];
-  let fake: FakeSecretsManager;
-  let sqs: FakeSqs;
-  let driver: string;
-  const assetDir: BundleAssets = { blocking: '', nonBlocking: '', worker: '' };
+describe('the bundled non-blocking receiver and worker (real esbuild bundle, fake Secrets Manager and SQS)', () => {
+  const bundles = useBundles();
 
-  beforeAll(async () => {
-    ({ fake, sqs, driver } = await prepareBundles(tempDirs, assetDir));
-  }, 300_000);
-
-  afterAll(async () => {
-    await fake?.close();
-    await sqs?.close();
-    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  });
+  /**
+   * Queues `events` on a new FIFO queue, receives them as the worker's event source does, and runs
+   * the worker bundle on them; FIXTURE_CRM_URL is the fixture handler's setting (handlerEnv when deployed).
+   */
+  const runWorkerOn = async (queueName: string, events: readonly unknown[], crmUrl: string): Promise<ProcessRun> => {
+    const queue = bundles.sqs.createQueue(queueName, { visibilityTimeoutSeconds: 540 });
+    const client = fakeSqsClient(bundles.sqs);
+    for (const [i, event] of events.entries()) {
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: queue.url,
+          MessageBody: goJson(event),
+          MessageGroupId: `d${i}`,
+          MessageDeduplicationId: `d${i}`,
+        }),
+      );
+    }
+    const received = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }),
+    );
+    client.destroy();
+    return bundles.run('worker', {
+      secretId: undefined,
+      events: [{ Records: (received.Messages ?? []).map((m) => toSqsRecord(m, queue)) }],
+      env: { ...bundles.sqs.env(), NON_BLOCKING_QUEUE_URL: queue.url, RETRY_WINDOW_MINUTES: '60', FIXTURE_CRM_URL: crmUrl },
+    });
+  };
 
   describe('non-blocking receiver bundle', () => {
     const created = vector('user.created');
@@ -68,17 +73,14 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
 
     beforeAll(async () => {
       // Prepare
-      queue = sqs.createQueue('receiver-bundle.fifo', { deduplicationScope: 'messageGroup' });
-      sqs.failNext('SendMessage', 3);
+      queue = bundles.sqs.createQueue('receiver-bundle.fifo', { deduplicationScope: 'messageGroup' });
+      bundles.sqs.failNext('SendMessage', 3);
 
       // Act
-      run = await runBundle({
-        bundle: join(assetDir.nonBlocking, 'index.mjs'),
-        driver,
-        fake,
+      run = await bundles.run('nonBlocking', {
         secretId: NON_BLOCKING_SECRET_ARN,
         events: requests,
-        env: { ...sqs.env(), NON_BLOCKING_QUEUE_URL: queue.url },
+        env: { ...bundles.sqs.env(), NON_BLOCKING_QUEUE_URL: queue.url },
       });
     }, 60_000);
 
@@ -90,7 +92,7 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
 
     it('answers 200 to a signed user.created only after a SendMessage with the raw body, keyed by the event id', () => {
       // Act
-      const sends = sqs.calls.filter((c) => c.operation === 'SendMessage' && c.input.QueueUrl === queue.url);
+      const sends = bundles.sqs.calls.filter((c) => c.operation === 'SendMessage' && c.input.QueueUrl === queue.url);
 
       // Assess
       expect(run.invocations[1]?.response?.statusCode).toBe(200);
@@ -101,19 +103,19 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
         MessageGroupId: '000000000000bc56',
       });
       expect(sends[3]?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 /);
-      expect(sqs.messages(queue.name).map((m) => m.body)).toEqual([created.body]);
+      expect(bundles.sqs.messages(queue.name).map((m) => m.body)).toEqual([created.body]);
     });
 
     it('acknowledges an unknown future event type with 200 without queueing it, and a repeat without storing it twice', () => {
       // Assess
       expect(run.invocations.slice(2).map((i) => i.response?.statusCode)).toEqual([200, 200]);
-      expect(sqs.messages(queue.name)).toHaveLength(1);
+      expect(bundles.sqs.messages(queue.name)).toHaveLength(1);
       for (const invocation of run.invocations) expect(invocation.response?.body).not.toMatch(STACK_FRAME);
     });
 
     it('fetched the secret exactly once, during init', () => {
       // Act
-      const calls = fake.calls.filter((c) => c.secretId === NON_BLOCKING_SECRET_ARN);
+      const calls = bundles.fake.calls.filter((c) => c.secretId === NON_BLOCKING_SECRET_ARN);
 
       // Assess
       expect(calls).toHaveLength(1);
@@ -131,8 +133,8 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
 
     beforeAll(async () => {
       // Prepare: two queued messages, received as Lambda's event source would receive them.
-      queue = sqs.createQueue('worker-bundle.fifo', { visibilityTimeoutSeconds: 540 });
-      const client = fakeSqsClient(sqs);
+      queue = bundles.sqs.createQueue('worker-bundle.fifo', { visibilityTimeoutSeconds: 540 });
+      const client = fakeSqsClient(bundles.sqs);
       await client.send(
         new SendMessageCommand({ QueueUrl: queue.url, MessageBody: created.body, MessageGroupId: 'a', MessageDeduplicationId: 'a' }),
       );
@@ -144,16 +146,13 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       );
       records = (received.Messages ?? []).map((m) => toSqsRecord(m, queue));
       client.destroy();
-      secretCallsBefore = fake.calls.length;
+      secretCallsBefore = bundles.fake.calls.length;
 
       // Act
-      run = await runBundle({
-        bundle: join(assetDir.worker, 'index.mjs'),
-        driver,
-        fake,
+      run = await bundles.run('worker', {
         secretId: undefined,
         events: [{ Records: records }],
-        env: { ...sqs.env(), NON_BLOCKING_QUEUE_URL: queue.url, RETRY_WINDOW_MINUTES: '60' },
+        env: { ...bundles.sqs.env(), NON_BLOCKING_QUEUE_URL: queue.url, RETRY_WINDOW_MINUTES: '60' },
       });
     }, 60_000);
 
@@ -168,13 +167,13 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
 
     it('releases the broken message at once so SQS dead-letters it, and reads no secret', () => {
       // Act
-      const changes = sqs.calls.filter((c) => c.operation === 'ChangeMessageVisibilityBatch' && c.input.QueueUrl === queue.url);
+      const changes = bundles.sqs.calls.filter((c) => c.operation === 'ChangeMessageVisibilityBatch' && c.input.QueueUrl === queue.url);
 
       // Assess
       expect(changes).toHaveLength(1);
       expect(changes[0]?.input.Entries).toEqual([{ Id: 'm0', ReceiptHandle: records[1]?.receiptHandle, VisibilityTimeout: 0 }]);
-      expect(sqs.messages(queue.name).find((m) => m.body === 'not an event')?.visibleAt).toBeLessThanOrEqual(Date.now());
-      expect(fake.calls).toHaveLength(secretCallsBefore);
+      expect(bundles.sqs.messages(queue.name).find((m) => m.body === 'not an event')?.visibleAt).toBeLessThanOrEqual(Date.now());
+      expect(bundles.fake.calls).toHaveLength(secretCallsBefore);
     });
   });
 
@@ -192,42 +191,19 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
     let run: ProcessRun;
 
     beforeAll(async () => {
-      // Prepare: two user.disabled events queued, and a CRM that records what it is sent.
+      // Prepare: a CRM that records what it is sent.
       await new Promise<void>((done) => crm.listen(0, '127.0.0.1', done));
       const crmUrl = `http://127.0.0.1:${(crm.address() as AddressInfo).port}/users/disabled`;
-      const queue = sqs.createQueue('worker-secret-bundle.fifo', { visibilityTimeoutSeconds: 540 });
-      const client = fakeSqsClient(sqs);
-      for (const [i, event] of disabled.entries()) {
-        await client.send(
-          new SendMessageCommand({
-            QueueUrl: queue.url,
-            MessageBody: goJson(event),
-            MessageGroupId: `d${i}`,
-            MessageDeduplicationId: `d${i}`,
-          }),
-        );
-      }
-      const received = await client.send(
-        new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }),
-      );
-      client.destroy();
 
-      // Act: FIXTURE_CRM_URL is the handler's setting (handlerEnv when deployed).
-      run = await runBundle({
-        bundle: join(assetDir.worker, 'index.mjs'),
-        driver,
-        fake,
-        secretId: undefined,
-        events: [{ Records: (received.Messages ?? []).map((m) => toSqsRecord(m, queue)) }],
-        env: { ...sqs.env(), NON_BLOCKING_QUEUE_URL: queue.url, RETRY_WINDOW_MINUTES: '60', FIXTURE_CRM_URL: crmUrl },
-      });
+      // Act: two user.disabled events through the worker.
+      run = await runWorkerOn('worker-secret-bundle.fifo', disabled, crmUrl);
     }, 60_000);
 
     afterAll(() => new Promise<void>((done) => crm.close(() => done())));
 
     it('reads the secret from Secrets Manager once for both events, sends it to the CRM, and never logs it', () => {
       // Act
-      const calls = fake.calls.filter((c) => c.secretId === CRM_TOKEN_SECRET);
+      const calls = bundles.fake.calls.filter((c) => c.secretId === CRM_TOKEN_SECRET);
 
       // Assess
       expect(run.invocations[0]?.response).toEqual({ batchItemFailures: [] });
@@ -252,8 +228,8 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       // Prepare: one queued message; its delete after the first run is lost, so SQS delivers it again.
       dynamo = await startFakeDynamoDb();
       await dynamo.createTable(table);
-      const queue = sqs.createQueue('worker-bundle-twice.fifo', { visibilityTimeoutSeconds: 540 });
-      const client = fakeSqsClient(sqs);
+      const queue = bundles.sqs.createQueue('worker-bundle-twice.fifo', { visibilityTimeoutSeconds: 540 });
+      const client = fakeSqsClient(bundles.sqs);
       await client.send(
         new SendMessageCommand({ QueueUrl: queue.url, MessageBody: created.body, MessageGroupId: 'c', MessageDeduplicationId: 'c' }),
       );
@@ -263,11 +239,15 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       client.destroy();
       const record = toSqsRecord(received.Messages![0]!, queue);
       const again = { ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } };
-      const env = { ...sqs.env(), ...dynamo.env(), NON_BLOCKING_QUEUE_URL: queue.url, IDEMPOTENCY_TABLE_NAME: table };
+      const env = { ...bundles.sqs.env(), ...dynamo.env(), NON_BLOCKING_QUEUE_URL: queue.url, IDEMPOTENCY_TABLE_NAME: table };
 
       // Act: each run is a fresh process, as a new Lambda environment is.
       const run = (records: unknown[]) =>
-        runBundle({ bundle: join(assetDir.worker, 'index.mjs'), driver, fake, secretId: undefined, events: [{ Records: records }], env });
+        bundles.run('worker', {
+          secretId: undefined,
+          events: [{ Records: records }],
+          env,
+        });
       first = await run([record]);
       second = await run([again]);
     }, 60_000);
@@ -304,28 +284,9 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
       // Prepare
       await new Promise<void>((done) => crm.listen(0, '127.0.0.1', done));
       const crmUrl = `http://127.0.0.1:${(crm.address() as AddressInfo).port}/users/disabled`;
-      const queue = sqs.createQueue('worker-throws-bundle.fifo', { visibilityTimeoutSeconds: 540 });
-      const client = fakeSqsClient(sqs);
-      await client.send(
-        new SendMessageCommand({
-          QueueUrl: queue.url,
-          MessageBody: goJson(sampleEvent('user.disabled')),
-          MessageGroupId: 't',
-          MessageDeduplicationId: 't',
-        }),
-      );
-      const received = await client.send(new ReceiveMessageCommand({ QueueUrl: queue.url, MessageSystemAttributeNames: ['All'] }));
-      client.destroy();
 
       // Act
-      run = await runBundle({
-        bundle: join(assetDir.worker, 'index.mjs'),
-        driver,
-        fake,
-        secretId: undefined,
-        events: [{ Records: (received.Messages ?? []).map((m) => toSqsRecord(m, queue)) }],
-        env: { ...sqs.env(), NON_BLOCKING_QUEUE_URL: queue.url, RETRY_WINDOW_MINUTES: '60', FIXTURE_CRM_URL: crmUrl },
-      });
+      run = await runWorkerOn('worker-throws-bundle.fifo', [sampleEvent('user.disabled')], crmUrl);
     }, 60_000);
 
     afterAll(() => new Promise<void>((done) => crm.close(() => done())));

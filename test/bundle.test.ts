@@ -6,44 +6,26 @@
  * against a local fake Secrets Manager and a local fake SQS, feeding it API Gateway HTTP API
  * (payload format 2.0) events, or SQS events for the worker.
  */
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { VECTOR_SECRET, vector } from './fixtures/authgear-vectors';
 import { authgearHeaders, trickyPreCreateBody } from './fixtures/go-json';
-import type { FakeSecretsManager } from './support/secrets-manager-server';
-import type { FakeSqs } from './support/sqs-server';
 import {
   BLOCKING_SECRET_ARN,
   DENIED_DOMAIN_SECRET,
   type LambdaResponse,
   type ProcessRun,
   httpApiEvent,
-  runBundle,
   STACK_FRAME,
-  type BundleAssets,
-  prepareBundles,
+  useBundles,
 } from './support/bundle';
 
-describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manager)', () => {
-  const tempDirs: string[] = [];
-  let fake: FakeSecretsManager;
-  let sqs: FakeSqs;
-  let driver: string;
-  const assetDir: BundleAssets = { blocking: '', nonBlocking: '', worker: '' };
-
-  beforeAll(async () => {
-    ({ fake, sqs, driver } = await prepareBundles(tempDirs, assetDir));
-  }, 300_000);
-
-  afterAll(async () => {
-    await fake?.close();
-    await sqs?.close();
-    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  });
+describe('the bundled Lambda functions: their shape, and the blocking function (real esbuild bundle, fake Secrets Manager)', () => {
+  const bundles = useBundles();
 
   it('produces minified ESM bundles with the SDK inside and a source map next to each', () => {
-    for (const [kind, dir] of Object.entries(assetDir)) {
+    for (const [kind, dir] of Object.entries(bundles.assets)) {
       // Prepare
       const bundlePath = join(dir, 'index.mjs');
       const mapPath = join(dir, 'index.mjs.map');
@@ -166,10 +148,7 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
 
     beforeAll(async () => {
       // Act
-      run = await runBundle({
-        bundle: join(assetDir.blocking, 'index.mjs'),
-        driver,
-        fake,
+      run = await bundles.run('blocking', {
         secretId: BLOCKING_SECRET_ARN,
         events: Object.values(requests),
       });
@@ -231,7 +210,7 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
 
     it('runs a handler with a declared secret: reads it from Secrets Manager on first use, once for two requests, and never logs it', () => {
       // Act
-      const calls = fake.calls.filter((c) => c.secretId === DENIED_DOMAIN_SECRET);
+      const calls = bundles.fake.calls.filter((c) => c.secretId === DENIED_DOMAIN_SECRET);
 
       // Assess
       expect(response('withSecret')).toMatchObject({ statusCode: 200, body: '{"is_allowed":false,"title":"Domain not allowed"}' });
@@ -263,7 +242,7 @@ describe('the bundled Lambda functions (real esbuild bundle, fake Secrets Manage
 
     it('fetched the secret exactly once, during init, for all these requests', () => {
       // Act
-      const calls = fake.calls.filter((c) => c.secretId === BLOCKING_SECRET_ARN);
+      const calls = bundles.fake.calls.filter((c) => c.secretId === BLOCKING_SECRET_ARN);
 
       // Assess
       expect(calls).toHaveLength(1);

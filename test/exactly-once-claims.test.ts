@@ -14,6 +14,17 @@ import { type FakeDynamoDb, startFakeDynamoDb } from './support/dynamodb-server'
 const TABLE = 'idempotency-claims-test';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const never = () => new Promise<{ ok: boolean }>(() => undefined);
+/** Work that succeeds and notes that it ran, for the tests where it must not. */
+const watchedWork = () => {
+  const work = {
+    called: false,
+    run: async () => {
+      work.called = true;
+      return { ok: true };
+    },
+  };
+  return work;
+};
 let dynamo: FakeDynamoDb;
 let n = 0;
 /** A fresh event id per test, so records of one test never meet another. */
@@ -188,17 +199,10 @@ describe('EventClaims on DynamoDB: the record and a failing table', () => {
     // Prepare
     const id = nextId();
     dynamo.setDown(true);
-    let called = false;
+    const work = watchedWork();
 
     // Act
-    const run = await claims().run(
-      id,
-      async () => {
-        called = true;
-        return { ok: true };
-      },
-      { claimMs: 90_000 },
-    );
+    const run = await claims().run(id, work.run, { claimMs: 90_000 });
     const read = await claims()
       .isDone(id)
       .then(
@@ -208,7 +212,7 @@ describe('EventClaims on DynamoDB: the record and a failing table', () => {
 
     // Assess
     expect(run.outcome).toBe('unavailable');
-    expect(called).toBe(false);
+    expect(work.called).toBe(false);
     expect(read).toBe('rejected');
   });
 
@@ -239,36 +243,26 @@ describe('EventClaims on DynamoDB: the record and a failing table', () => {
     expect(dynamo.count('PutItem')).toBe(2);
   });
 
-  it('reports a success it could not mark done; the claim then holds until it expires', async () => {
+  it.each([
+    { title: 'reports a success it could not mark done; the claim then holds until it expires', failing: 'UpdateItem', ok: true },
+    {
+      title: 'reports a failure whose claim it could not release; the retry waits for the claim to expire',
+      failing: 'DeleteItem',
+      ok: false,
+    },
+  ] as const)('$title', async ({ failing, ok }) => {
     // Prepare
     const id = nextId();
-    dynamo.failNext('UpdateItem', 3);
+    dynamo.failNext(failing, 3);
 
     // Act
-    const run = await claims().run(id, async () => ({ ok: true }), { claimMs: 200 });
+    const run = await claims().run(id, async () => ({ ok }), { claimMs: 200 });
     const meanwhile = await claims().run(id, async () => ({ ok: true }), { claimMs: 90_000 });
     await sleep(250);
     const afterExpiry = await claims().run(id, async () => ({ ok: true }), { claimMs: 90_000 });
 
     // Assess
-    expect(run).toMatchObject({ outcome: 'ran', result: { ok: true }, recordError: expect.any(Error) });
-    expect(meanwhile).toEqual({ outcome: 'busy' });
-    expect(afterExpiry.outcome).toBe('ran');
-  });
-
-  it('reports a failure whose claim it could not release; the retry waits for the claim to expire', async () => {
-    // Prepare
-    const id = nextId();
-    dynamo.failNext('DeleteItem', 3);
-
-    // Act
-    const run = await claims().run(id, async () => ({ ok: false }), { claimMs: 200 });
-    const meanwhile = await claims().run(id, async () => ({ ok: true }), { claimMs: 90_000 });
-    await sleep(250);
-    const afterExpiry = await claims().run(id, async () => ({ ok: true }), { claimMs: 90_000 });
-
-    // Assess
-    expect(run).toMatchObject({ outcome: 'ran', result: { ok: false }, recordError: expect.any(Error) });
+    expect(run).toMatchObject({ outcome: 'ran', result: { ok }, recordError: expect.any(Error) });
     expect(meanwhile).toEqual({ outcome: 'busy' });
     expect(afterExpiry.outcome).toBe('ran');
   });
@@ -277,21 +271,14 @@ describe('EventClaims on DynamoDB: the record and a failing table', () => {
     // Prepare
     const id = nextId();
     dynamo.failNext('PutItem', 1, 'lose-response');
-    let called = false;
+    const work = watchedWork();
 
     // Act
-    const run = await claims().run(
-      id,
-      async () => {
-        called = true;
-        return { ok: true };
-      },
-      { claimMs: 90_000 },
-    );
+    const run = await claims().run(id, work.run, { claimMs: 90_000 });
 
     // Assess: not run now; the message is retried, and runs once this claim expires.
     expect(run).toEqual({ outcome: 'busy' });
-    expect(called).toBe(false);
+    expect(work.called).toBe(false);
     expect(await recordOf(id)).toMatchObject({ status: 'INPROGRESS' });
   });
 });

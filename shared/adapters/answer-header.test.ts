@@ -3,8 +3,8 @@
  * passes it on: set on answers to verified requests, saying whether the handler or the error
  * policy answered; never on refused requests.
  */
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { apiGatewayEvent } from '../../test/support/api-gateway-event';
 import { ANSWER_HEADER } from '../core/answer-header';
 import { defineBlockingHandler, defineNonBlockingHandler } from '../core/handler';
 import { createJsonLogger } from '../core/logger';
@@ -16,19 +16,6 @@ import { createLambdaHandler, type LambdaHandlerOptions } from './lambda';
 const SECRET = 'answer-header-secret-7c1d';
 const logger = createJsonLogger({ level: 'silent' });
 const env = { BLOCKING_DEADLINE_MS: '100', NON_BLOCKING_DEADLINE_MS: '100' };
-
-function apiEvent(path: string, body: string, headers: Record<string, string>): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: '',
-    headers,
-    requestContext: { http: { method: 'POST', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'Go-http-client/1.1' } },
-    body,
-    isBase64Encoded: false,
-  } as unknown as APIGatewayProxyEventV2;
-}
 
 /** A Lambda function serving one handler file, signed deliveries of `type` to it, and its answer header. */
 async function answerHeaderOf(
@@ -57,7 +44,7 @@ async function answerHeaderOf(
   const body = options.body ?? sampleBody(type as 'user.pre_create');
   const signed = signedRequest(body, options.secret ?? SECRET);
   const path = blocking ? `/blocking/${type}` : '/non-blocking';
-  const response = await handler(apiEvent(path, signed.body, signed.headers));
+  const response = await handler(apiGatewayEvent({ path, headers: signed.headers, body: signed.body }));
   return { status: response.statusCode, header: response.headers?.[ANSWER_HEADER] };
 }
 

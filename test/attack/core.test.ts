@@ -1,5 +1,5 @@
 /** Attack tests (what they prove: model.ts): generated hostile deliveries in process and through the Lambda adapter. */
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLambdaHandler, type LambdaHandler } from '../../shared/adapters/lambda';
@@ -7,8 +7,9 @@ import { createReceiverHandler } from '../../shared/adapters/lambda-receiver';
 import { createInlineQueue } from '../../shared/queue/inline-queue';
 import { createWebhookApp, type WebhookApp } from '../../shared/core/app';
 import { readConfig } from '../../shared/core/config';
-import { SecretStore } from '../../shared/core/secret';
 import { VECTORS } from '../fixtures/authgear-vectors';
+import { apiGatewayEvent } from '../support/api-gateway-event';
+import { secretStoreFor } from '../support/app-harness';
 import {
   SEED,
   NUM_RUNS,
@@ -35,18 +36,13 @@ import {
   judge,
   documentedFor,
 } from './model';
-import {
-  VECTOR_EVENTS,
-  type LambdaBody,
-  attackArb,
-  T0_SECONDS,
-  bodyOf,
-  mutate,
-  applyCasing,
-  signatureHeaders,
-  pathFor,
-  categoryOf,
-} from './generators';
+import { attackArb, categoryOf } from './attacks';
+import { T0_SECONDS, VECTOR_EVENTS, bodyOf } from './bodies';
+import { pathFor } from './delivery';
+import { applyCasing } from './headers';
+import type { LambdaBody } from './lambda-events';
+import { mutate } from './mutations';
+import { signatureHeaders } from './signatures';
 
 // ---------------------------------------------------------------------------------------------
 // In process and through the Lambda adapter
@@ -79,12 +75,7 @@ describe('attack: generated hostile deliveries through the core and the Lambda a
     const core: WebhookApp = createWebhookApp({
       handlers: coreHandlers,
       nonBlockingQueue: createInlineQueue({ handlers: coreHandlers, config, logger, now: () => clock }),
-      secrets: new SecretStore({
-        source: coreSource,
-        logger,
-        ttlMs: config.secretCacheTtlMs,
-        refreshIntervalMs: config.secretRefreshIntervalMs,
-      }),
+      secrets: secretStoreFor(coreSource, config, logger),
       config,
       logger,
       now: () => clock,
@@ -184,7 +175,7 @@ describe('attack: generated hostile deliveries through the core and the Lambda a
           { method: attack.method, path, signatures, body: received, tooLarge: false, nowMs: Date.now(), maxBodyBytes: MAX_BODY_BYTES },
           served[fn],
         );
-        const result = await lambdas[fn](lambdaEvent(attack.method, path, headers, payload, isBase64Encoded));
+        const result = await lambdas[fn](apiGatewayEvent({ method: attack.method, path, headers, body: payload, isBase64Encoded }));
         answer = lambdaAnswer(result);
       }
 
@@ -268,36 +259,6 @@ function lambdaBody(mode: LambdaBody, body: Uint8Array): { payload: string | und
     case 'no body':
       return { payload: undefined, isBase64Encoded: false, received: new Uint8Array(0) };
   }
-}
-
-function lambdaEvent(
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-  body: string | undefined,
-  isBase64Encoded: boolean,
-): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: '',
-    headers,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'attack',
-      domainName: 'attack.execute-api.us-east-1.amazonaws.com',
-      domainPrefix: 'attack',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'Go-http-client/1.1' },
-      requestId: 'attack-request',
-      routeKey: '$default',
-      stage: '$default',
-      time: '26/Nov/2026:12:00:00 +0000',
-      timeEpoch: Date.now(),
-    },
-    ...(body === undefined ? {} : { body }),
-    isBase64Encoded,
-  };
 }
 
 function lambdaAnswer(result: APIGatewayProxyStructuredResultV2): Answer {

@@ -28,7 +28,10 @@ import {
   judge,
   DOCUMENTED_STATUSES,
 } from './model';
-import { VECTOR_EVENTS, mutate, applyCasing, flipNibble } from './generators';
+import { VECTOR_EVENTS } from './bodies';
+import { applyCasing } from './headers';
+import { mutate } from './mutations';
+import { flipNibble } from './signatures';
 
 // ---------------------------------------------------------------------------------------------
 // Over real HTTP, against the local server

@@ -17,8 +17,8 @@
  *
  * The runs: core.test.ts (in process and through the Lambda adapter), replay.test.ts (replays to
  * the same container) and http.test.ts (raw HTTP to the local server). This module holds what they
- * share: run parameters, recording handlers, the model, the tally and the judge; generators.ts
- * builds the requests.
+ * share: run parameters, recording handlers, the model, the tally and the judge; attacks.ts and the
+ * modules it composes (bodies, mutations, signatures, headers, delivery, lambda-events) build the requests.
  */
 import { createHmac } from 'node:crypto';
 import type { LoadedHandlerModule } from '../../shared/core/assemble';

@@ -2,18 +2,31 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createWebhookApp } from '../../shared/core/app';
+import { createWebhookApp, type WebhookApp } from '../../shared/core/app';
 import { readConfig } from '../../shared/core/config';
-import { defineBlockingHandler } from '../../shared/core/handler';
 import { createJsonLogger } from '../../shared/core/logger';
-import { SecretStore, staticSecretSource } from '../../shared/core/secret';
+import { staticSecretSource } from '../../shared/core/secret';
 import { VECTORS } from '../fixtures/authgear-vectors';
 import { goJson } from '../fixtures/go-json';
 import { SEED, SECRET, SIGNATURE_HEADER, hmacHex } from './model';
-import { T0_SECONDS, utf8 } from './generators';
+import { allowPreCreate, secretStoreFor, utf8 } from '../support/app-harness';
+import { T0_SECONDS } from './bodies';
 
 // Replays to the same container
 // ---------------------------------------------------------------------------------------------
+
+/** The container under test: REJECT_REPEATED_BLOCKING_EVENTS on, one blocking handler that allows, the clock `now`. */
+function replayGuardedApp(now: () => number): WebhookApp {
+  const config = readConfig({ LOG_LEVEL: 'silent', REJECT_REPEATED_BLOCKING_EVENTS: 'true' });
+  const logger = createJsonLogger({ level: 'silent' });
+  return createWebhookApp({
+    handlers: { blocking: new Map([['user.pre_create', allowPreCreate]]) },
+    secrets: secretStoreFor(staticSecretSource(SECRET), config, logger),
+    config,
+    logger,
+    now,
+  });
+}
 
 describe('attack: replays with REJECT_REPEATED_BLOCKING_EVENTS on', () => {
   // The option promises that a blocking event this container already answered is refused when
@@ -22,9 +35,6 @@ describe('attack: replays with REJECT_REPEATED_BLOCKING_EVENTS on', () => {
   // comes. Authgear's clock may legitimately run up to MAX_CLOCK_SKEW_SECONDS ahead.
   it('accepts each signed blocking event at most once, for any fresh timestamp and any replay time', async () => {
     // Prepare
-    const config = readConfig({ LOG_LEVEL: 'silent', REJECT_REPEATED_BLOCKING_EVENTS: 'true' });
-    const logger = createJsonLogger({ level: 'silent' });
-    const handler = defineBlockingHandler('user.pre_create', () => ({ is_allowed: true }));
     const schedule = fc.record({
       // How far ahead of this machine's clock Authgear stamped each event (seconds), within what is accepted.
       stamps: fc.array(fc.integer({ min: -299, max: 60 }), { minLength: 1, maxLength: 3 }),
@@ -46,18 +56,7 @@ describe('attack: replays with REJECT_REPEATED_BLOCKING_EVENTS on', () => {
     // Act
     const run = fc.asyncProperty(schedule, async ({ stamps, deliveries }) => {
       let clock = T0_SECONDS * 1000;
-      const app = createWebhookApp({
-        handlers: { blocking: new Map([['user.pre_create', handler]]) },
-        secrets: new SecretStore({
-          source: staticSecretSource(SECRET),
-          logger,
-          ttlMs: config.secretCacheTtlMs,
-          refreshIntervalMs: config.secretRefreshIntervalMs,
-        }),
-        config,
-        logger,
-        now: () => clock,
-      });
+      const app = replayGuardedApp(() => clock);
       const bodies = stamps.map((ahead, i) => {
         const event = structuredClone(vector);
         event.id = `00000000000e0${String(i).padStart(3, '0')}`;
@@ -89,20 +88,7 @@ describe('attack: replays with REJECT_REPEATED_BLOCKING_EVENTS on', () => {
   it('refuses a replay, 320 s after the first delivery, of an event stamped 59 s ahead (within MAX_CLOCK_SKEW_SECONDS)', async () => {
     // Prepare
     let clock = T0_SECONDS * 1000;
-    const config = readConfig({ LOG_LEVEL: 'silent', REJECT_REPEATED_BLOCKING_EVENTS: 'true' });
-    const logger = createJsonLogger({ level: 'silent' });
-    const app = createWebhookApp({
-      handlers: { blocking: new Map([['user.pre_create', defineBlockingHandler('user.pre_create', () => ({ is_allowed: true }))]]) },
-      secrets: new SecretStore({
-        source: staticSecretSource(SECRET),
-        logger,
-        ttlMs: config.secretCacheTtlMs,
-        refreshIntervalMs: config.secretRefreshIntervalMs,
-      }),
-      config,
-      logger,
-      now: () => clock,
-    });
+    const app = replayGuardedApp(() => clock);
     const event = JSON.parse(VECTORS[0]!.body) as { context: { timestamp: number } };
     event.context.timestamp = T0_SECONDS + 59;
     const body = utf8(goJson(event));

@@ -6,7 +6,7 @@
 import { VECTOR_SECRET, vector } from '../fixtures/authgear-vectors';
 import { authgearHeaders } from '../fixtures/go-json';
 import { createWebhookApp, type WebhookApp, type WebhookRequest, type WebhookResponse } from '../../shared/core/app';
-import { readConfig } from '../../shared/core/config';
+import { readConfig, type RuntimeConfig } from '../../shared/core/config';
 import type { BlockingEventType, NonBlockingEventType } from '../../shared/core/constants';
 import { defineBlockingHandler, type BlockingHandler, type HandlerSet, type NonBlockingHandler } from '../../shared/core/handler';
 import { createJsonLogger, type Logger } from '../../shared/core/logger';
@@ -71,6 +71,18 @@ export interface HarnessOptions {
   readonly queue?: NonBlockingQueue;
 }
 
+/**
+ * A secret store over `source` with the cache and refresh timings `config` sets, as the runtime builds it.
+ *
+ * @example
+ * const secrets = secretStoreFor(staticSecretSource('secret'), readConfig({}), createJsonLogger({ level: 'silent' }));
+ */
+export const secretStoreFor = (
+  source: SecretSource,
+  config: Pick<RuntimeConfig, 'secretCacheTtlMs' | 'secretRefreshIntervalMs'>,
+  logger: Logger,
+): SecretStore => new SecretStore({ source, logger, ttlMs: config.secretCacheTtlMs, refreshIntervalMs: config.secretRefreshIntervalMs });
+
 export function harness(options: HarnessOptions = {}): Harness {
   // The signed vectors are from August 2026: the freshness check has its own tests below.
   const config = readConfig({ LOG_LEVEL: 'debug', MAX_EVENT_AGE_SECONDS: '0', ...options.env });
@@ -80,9 +92,7 @@ export function harness(options: HarnessOptions = {}): Harness {
     sink: (level, text) => lines.push({ level, text, fields: JSON.parse(text) as Record<string, unknown> }),
   });
   const source = options.source ?? new CountingSource(VECTOR_SECRET);
-  const secrets =
-    options.store?.(source, logger) ??
-    new SecretStore({ source, logger, ttlMs: config.secretCacheTtlMs, refreshIntervalMs: config.secretRefreshIntervalMs });
+  const secrets = options.store?.(source, logger) ?? secretStoreFor(source, config, logger);
   const handlers: HandlerSet = {
     ...(options.serveBlocking === false
       ? {}

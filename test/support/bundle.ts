@@ -1,11 +1,12 @@
 /** Shared by the bundle tests: the fixture stack bundled for real, the driver that runs a bundle in a fresh `node`, and events. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { App } from 'aws-cdk-lib';
+import { afterAll, beforeAll } from 'vitest';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { AuthgearWebhooksStack } from '../../infra/stack';
 import { VECTOR_SECRET } from '../fixtures/authgear-vectors';
@@ -244,4 +245,63 @@ export async function prepareBundles(
   assetDir.nonBlocking = assetOf(stack.nonBlockingFunction);
   assetDir.worker = assetOf(stack.workerFunction);
   return { fake, sqs, driver };
+}
+
+/** What {@link useBundles} prepares for the tests of one file. */
+export interface Bundles {
+  /** Each function's bundle folder. */
+  readonly assets: BundleAssets;
+  /** The fake Secrets Manager, with the webhook and fixture secrets set. */
+  readonly fake: FakeSecretsManager;
+  /** The fake SQS, with no queue yet. */
+  readonly sqs: FakeSqs;
+  /** The driver script {@link runBundle} runs a bundle with. */
+  readonly driver: string;
+  /** Runs one function's bundle in a fresh process against the fakes (see {@link runBundle}). */
+  run(
+    fn: keyof BundleAssets,
+    options: { secretId: string | undefined; events: unknown[]; env?: Record<string, string> },
+  ): Promise<ProcessRun>;
+}
+
+/**
+ * Bundles the fixture stack once before the tests of the calling file (see {@link prepareBundles})
+ * and stops the fakes and removes the files after them. The fields are filled in `beforeAll`, so
+ * read them inside hooks and tests only.
+ *
+ * @example
+ * const bundles = useBundles();
+ * it('answers', async () => {
+ *   const run = await bundles.run('blocking', { secretId: BLOCKING_SECRET_ARN, events: [httpApiEvent({ path: '/blocking/user.pre_create' })] });
+ * });
+ */
+export function useBundles(): Bundles {
+  const tempDirs: string[] = [];
+  const assets: BundleAssets = { blocking: '', nonBlocking: '', worker: '' };
+  let prepared: { fake: FakeSecretsManager; sqs: FakeSqs; driver: string } | undefined;
+  const ready = () => {
+    if (!prepared) throw new Error('the bundles are prepared in beforeAll: read them inside a hook or a test');
+    return prepared;
+  };
+  beforeAll(async () => {
+    prepared = await prepareBundles(tempDirs, assets);
+  }, 300_000);
+  afterAll(async () => {
+    await prepared?.fake.close();
+    await prepared?.sqs.close();
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    assets,
+    get fake() {
+      return ready().fake;
+    },
+    get sqs() {
+      return ready().sqs;
+    },
+    get driver() {
+      return ready().driver;
+    },
+    run: (fn, options) => runBundle({ bundle: join(assets[fn], 'index.mjs'), driver: ready().driver, fake: ready().fake, ...options }),
+  };
 }

@@ -1,6 +1,6 @@
 /**
- * Shared by the infra tests: throwaway projects, a synth without bundling, and readers of the
- * CloudFormation template. Test code only; nothing in the app imports it.
+ * Shared by the infra tests: throwaway projects and the synth of their stack without bundling
+ * (template-readers.ts reads what it produces). Test code only; nothing in the app imports it.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,10 +8,12 @@ import { join } from 'node:path';
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { beforeAll } from 'vitest';
 import { isBlockingEventType, isNonBlockingEventType } from '../../shared/core/constants';
 import { AuthgearWebhooksStack, type AuthgearWebhooksStackProps } from '../../infra/stack';
 import { FIXTURE_FUNCTIONS_DIR } from './fixture-handlers';
 import { REPO_ROOT } from './paths';
+import type { TemplateJson } from './template-readers';
 
 export { REPO_ROOT };
 
@@ -22,13 +24,16 @@ export const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.js
 /** Skips esbuild: these tests look at the template only (test/bundle.test.ts bundles for real). */
 export const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 
-export type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: unknown };
-export type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Principal?: unknown; Condition?: unknown };
-export type TemplateJson = {
-  Resources: Record<string, Resource>;
-  Outputs: Record<string, { Value: unknown; Description?: string }>;
-  Rules?: Record<string, unknown>;
-};
+/**
+ * A CDK app with cdk.json's context plus `context`, without bundling; with `outdir`, its cloud
+ * assembly (and cdk-nag's validation report) goes there.
+ *
+ * @example
+ * const app = cdkApp({ alarmEmail: 'oncall@example.com' }, tempDir('authgear-nag-'));
+ */
+export function cdkApp(context: Record<string, unknown> = {}, outdir?: string): App {
+  return new App({ ...(outdir === undefined ? {} : { outdir }), context: { ...CDK_JSON_CONTEXT, ...NO_BUNDLING, ...context } });
+}
 
 const tempDirs: string[] = [];
 
@@ -88,7 +93,7 @@ function handlerSource(folder: 'blocking' | 'non-blocking', type: string, secret
  * project's functions/.
  */
 export function synth(projectRoot: string, context: Record<string, unknown> = {}, props: Partial<AuthgearWebhooksStackProps> = {}) {
-  const app = new App({ context: { ...CDK_JSON_CONTEXT, ...NO_BUNDLING, ...context } });
+  const app = cdkApp(context);
   const functionsDir = projectRoot === REPO_ROOT ? FIXTURE_FUNCTIONS_DIR : undefined;
   const stack = new AuthgearWebhooksStack(app, 'TestStack', { projectRoot, ...(functionsDir ? { functionsDir } : {}), ...props });
   const template = Template.fromStack(stack);
@@ -109,52 +114,32 @@ export function synth(projectRoot: string, context: Record<string, unknown> = {}
 
 export type Synth = ReturnType<typeof synth>;
 
+/** The handler files of a throwaway project (see {@link makeProject}). */
+export type ProjectFiles = Parameters<typeof makeProject>[0];
+
 /**
- * Turns a CloudFormation value (string, Ref, GetAtt, Fn::Join) into a string, with `names`
- * standing in for what only a deployment knows. Throws on anything unexpected, so a changed
- * template cannot pass by accident.
+ * Synthesizes a throwaway project with `files`: {@link makeProject}, then {@link synth}.
+ *
+ * @example
+ * const s = synthProject({ blocking: ['user.pre_create.ts'] }, { retainOnDelete: 'false' });
  */
-export function flatten(value: unknown, names: Record<string, string>): string {
-  if (typeof value === 'string') return value;
-  const v = value as Record<string, unknown>;
-  if (typeof v.Ref === 'string') {
-    const name = names[v.Ref];
-    if (name === undefined) throw new Error(`no stand-in for Ref ${v.Ref}`);
-    return name;
-  }
-  if (Array.isArray(v['Fn::GetAtt'])) {
-    const key = (v['Fn::GetAtt'] as string[]).join('.');
-    const name = names[key];
-    if (name === undefined) throw new Error(`no stand-in for GetAtt ${key}`);
-    return name;
-  }
-  if (Array.isArray(v['Fn::Join'])) {
-    const [separator, parts] = v['Fn::Join'] as [string, unknown[]];
-    return parts.map((p) => flatten(p, names)).join(separator);
-  }
-  throw new Error(`cannot flatten ${JSON.stringify(value)}`);
+export function synthProject(files: ProjectFiles, context: Record<string, unknown> = {}): Synth {
+  return synth(makeProject(files), context);
 }
 
-export const resourcesOfType = (json: { Resources: Record<string, Resource> }, type: string): [string, Resource][] =>
-  Object.entries(json.Resources).filter(([, r]) => r.Type === type);
-
-export const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
-
-export const resourcesOf = (s: Statement): unknown[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
-
-/** Every statement of every `AWS::IAM::Policy`. */
-export const allStatements = (json: { Resources: Record<string, Resource> }): Statement[] =>
-  resourcesOfType(json, 'AWS::IAM::Policy').flatMap(([, r]) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-
-export const envOf = (json: { Resources: Record<string, Resource> }, id: string): Record<string, unknown> =>
-  ((json.Resources[id]?.Properties.Environment as { Variables: Record<string, unknown> }) ?? { Variables: {} }).Variables;
-
-/** The logical id of the role a function runs with. */
-export const roleOf = (json: TemplateJson, fnId: string): string =>
-  (json.Resources[fnId]?.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] ?? '';
-
-/** Every statement of the policies attached to `roleId`. */
-export const statementsOfRole = (json: TemplateJson, roleId: string): Statement[] =>
-  resourcesOfType(json, 'AWS::IAM::Policy')
-    .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
-    .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+/**
+ * Synthesizes a throwaway project with `files` once, in `beforeAll` of the enclosing suite, for its
+ * tests to share. The returned object is filled then: read it inside hooks and tests only.
+ *
+ * @example
+ * const s = synthBeforeAll({ blocking: ['user.pre_create.ts'], nonBlocking: ['user.created.ts'] });
+ * it('has one queue pair', () => s.template.resourceCountIs('AWS::SQS::Queue', 2));
+ */
+export function synthBeforeAll(files: ProjectFiles, context: Record<string, unknown> = {}): Synth & { readonly root: string } {
+  const synthesized = {} as Synth & { root: string };
+  beforeAll(() => {
+    const root = makeProject(files);
+    Object.assign(synthesized, synth(root, context), { root });
+  });
+  return synthesized;
+}
