@@ -402,18 +402,23 @@ export async function buildVariant(options: {
 }
 
 /**
- * Makes every import of `shared/core/secret` resolve to `replacement` instead (except from
- * `replacement` itself), e.g. a `SecretStore` whose `prime()` does nothing.
+ * Makes every import of the project file `path` (from the project root, without `.ts`) resolve to
+ * `replacement` instead, except the replacement's own import of it, so that it can wrap the real one.
+ *
+ * @example
+ * ```ts
+ * replaceModule(REPO_ROOT, 'shared/core/secret', join(REPO_ROOT, 'test', 'bench', 'lazy-secret.ts'));
+ * ```
  */
-export function replaceSecretModule(projectRoot: string, replacement: string): Plugin {
-  const real = join(projectRoot, 'shared', 'core', 'secret.ts');
+export function replaceModule(projectRoot: string, path: string, replacement: string): Plugin {
+  const real = join(projectRoot, `${path}.ts`);
+  const name = path.slice(path.lastIndexOf('/') + 1);
   return {
-    name: 'bench-replace-secret-store',
+    name: `bench-replace-${name}`,
     setup(pluginBuild) {
-      pluginBuild.onResolve({ filter: /(^|\/)secret$/ }, (args) => {
-        if (args.importer === replacement) return { path: real };
-        if (join(args.resolveDir, `${args.path}.ts`) === real) return { path: replacement };
-        return undefined;
+      pluginBuild.onResolve({ filter: new RegExp(`(^|/)${name}$`) }, (args) => {
+        if (join(args.resolveDir, `${args.path}.ts`) !== real) return undefined;
+        return { path: args.importer === replacement ? real : replacement };
       });
     },
   };

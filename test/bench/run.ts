@@ -21,7 +21,7 @@ import {
   freshSignedBody,
   measureCold,
   optionsMatchStack,
-  replaceSecretModule,
+  replaceModule,
   runNode,
   sqsEvent,
   stackEsbuildOptions,
@@ -230,7 +230,7 @@ async function main(): Promise<void> {
       log('warning: stackEsbuildOptions() no longer gives the same bundle as the stack; the variants may be off');
     const stackAliases = stackEsbuildOptions(REPO_ROOT).alias ?? {};
     const onlyAlias = (name: string): Record<string, string> => (stackAliases[name] ? { [name]: stackAliases[name] } : {});
-    const swap = (file: string) => [replaceSecretModule(REPO_ROOT, join(REPO_ROOT, 'test', 'bench', file))];
+    const swap = (file: string) => [replaceModule(REPO_ROOT, 'shared/core/secret', join(REPO_ROOT, 'test', 'bench', file))];
     const variantDir = (name: string) => join(work, 'variants', name);
     // Outside the project, bare imports would not resolve: this one must sit under node_modules' parent.
     const externalDir = join(REPO_ROOT, '.build', `bench-sdk-external-${process.pid}`);

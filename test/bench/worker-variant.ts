@@ -4,21 +4,7 @@
  * `memory-claims.ts` (a per-container memory, no DynamoDB).
  */
 import { join } from 'node:path';
-import type { Plugin } from 'esbuild';
-import { buildVariant } from './cold';
-
-/** Makes the worker adapter's import of `../runtime/claims-choice` resolve to `replacement`. */
-function replaceClaimsFromEnv(projectRoot: string, replacement: string): Plugin {
-  const real = join(projectRoot, 'shared', 'runtime', 'claims-choice.ts');
-  return {
-    name: 'bench-replace-claims-choice',
-    setup(pluginBuild) {
-      pluginBuild.onResolve({ filter: /(^|\/)claims-choice$/ }, (args) =>
-        join(args.resolveDir, `${args.path}.ts`) === real ? { path: replacement } : undefined,
-      );
-    },
-  };
-}
+import { buildVariant, replaceModule } from './cold';
 
 /**
  * Bundles the worker entry without the DynamoDB record into `outDir/index.mjs`.
@@ -33,6 +19,6 @@ export function buildWorkerWithoutTable(projectRoot: string, outDir: string): Pr
     projectRoot,
     entry: join(projectRoot, '.build', 'entries', 'worker.ts'),
     outfile: join(outDir, 'index.mjs'),
-    plugins: [replaceClaimsFromEnv(projectRoot, join(projectRoot, 'test', 'bench', 'memory-claims.ts'))],
+    plugins: [replaceModule(projectRoot, 'shared/runtime/claims-choice', join(projectRoot, 'test', 'bench', 'memory-claims.ts'))],
   });
 }
