@@ -5,8 +5,8 @@
  *
  * Options: `--quick` (fewer repeats, for a smoke run), `--out <dir>` (default bench-results).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { startFakeSecretsManager, type FakeSecretsManager } from '../support/secrets-manager-server';
@@ -14,28 +14,26 @@ import { startFakeSqs, type FakeSqs } from '../support/sqs-server';
 import { startFakeDynamoDb, type FakeDynamoDb } from '../support/dynamodb-server';
 import { buildWorkerWithoutTable } from './worker-variant';
 import {
-  apiGatewayEvent,
   buildVariant,
   bundleSize,
   entryWithoutInitAwait,
-  freshSignedBody,
   measureCold,
   optionsMatchStack,
   replaceModule,
   runNode,
-  sqsEvent,
   stackEsbuildOptions,
   writeScript,
   type BundleSize,
   type ColdContender,
-  type ColdResult,
   type DeployedBundle,
   type ProcessRun,
 } from './cold';
 import { DRIVER, FLOOR } from './scripts';
-import { formatSummary } from './stats';
 import type { BreakdownItem, WarmOptions, WarmResult } from './warm';
 import { REPO_ROOT } from '../support/paths';
+import { BENCH_SECRET, IDEMPOTENCY_TABLE, lambdaEnv, machine, prepare, SECRET_ARN } from './functions';
+import { FLOOR_NAME, FLOOR_SQS_NAME, INIT_STARTS_FETCH, WORKER_WITHOUT_TABLE } from './names';
+import { kib, render } from './report';
 
 const QUICK = process.argv.includes('--quick');
 const OUT_DIR = (() => {
@@ -50,119 +48,10 @@ const COLD_REPEATS = QUICK ? 3 : 21;
 const TTL_SECONDS = 1;
 const TTL_TRAFFIC_MS = QUICK ? 1_500 : 3_500;
 
-const TARGETS = { warmOverFloor: 1.5, coldOverFloor: 2 } as const;
-
-const FLOOR_NAME = 'cold floor (SigV4 by hand)';
-const FLOOR_SQS_NAME = 'cold floor + SQS SendMessage';
-const INIT_STARTS_FETCH = 'init only starts the secret fetch (no top-level await)';
-const WORKER_WITHOUT_TABLE = 'WorkerFunction without the idempotency table (before)';
-const IDEMPOTENCY_TABLE = 'bench-idempotency';
-
-const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:authgear-webhook-Bench1';
-const BENCH_SECRET = 'k3Y9mP2qR7sT1vW5xZ8aB4cD6eF0gH_j';
-
 let loadavgAtStart: number[] = [];
 
 function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
-}
-
-function machine(): Record<string, string | number> {
-  const cpuinfo = (() => {
-    try {
-      return readFileSync('/proc/cpuinfo', 'utf8');
-    } catch {
-      return '';
-    }
-  })();
-  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown';
-  return { nproc: cpus().length, cpu: model.trim(), node: process.version, platform: `${process.platform} ${process.arch}` };
-}
-
-/** Lambda's Node.js runtime is 22; the SDK warns on older Node, which Lambda never pays for. */
-const nodeMajor = Number(process.versions.node.split('.')[0]);
-
-/** The environment Lambda gives every function, minus what is specific to one of them. */
-function lambdaEnv(fakeSm: FakeSecretsManager, name: string, dir: string): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    ...fakeSm.env(),
-    AWS_SESSION_TOKEN: 'bench-session-token',
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
-    AWS_LAMBDA_FUNCTION_NAME: `Bench-${name}`,
-    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
-    LAMBDA_TASK_ROOT: dir,
-    TZ: ':UTC',
-  };
-}
-
-interface Prepared {
-  readonly bundle: DeployedBundle;
-  readonly env: Record<string, string>;
-  readonly eventFile: string;
-  readonly check: (run: ProcessRun) => void;
-  readonly describe: (run: ProcessRun) => string;
-}
-
-function prepare(
-  bundle: DeployedBundle,
-  work: string,
-  fakeSm: FakeSecretsManager,
-  fakeSqs: FakeSqs,
-  queue: { url: string; arn: string },
-  dynamo: FakeDynamoDb,
-): Prepared {
-  const env: Record<string, string> = { ...lambdaEnv(fakeSm, bundle.name, bundle.dir), ...bundle.env };
-  if (nodeMajor < 22) env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  for (const name of bundle.deployTimeEnv) {
-    if (name === 'AUTHGEAR_WEBHOOK_SECRET_ID') env[name] = SECRET_ARN;
-    else if (/QUEUE_URL$/.test(name)) env[name] = queue.url;
-    else if (/QUEUE_ARN$/.test(name)) env[name] = queue.arn;
-    else if (name === 'IDEMPOTENCY_TABLE_NAME') env[name] = IDEMPOTENCY_TABLE;
-    else env[name] = `bench-placeholder-${name.toLowerCase()}`;
-  }
-  if (bundle.kind === 'non-blocking' || bundle.kind === 'worker')
-    Object.assign(env, { AWS_ENDPOINT_URL_SQS: fakeSqs.env().AWS_ENDPOINT_URL_SQS! });
-  if (bundle.kind === 'worker') Object.assign(env, { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
-
-  const eventFile = join(work, `${bundle.name}.event.json`);
-  const created = freshSignedBody('user.created', BENCH_SECRET);
-  let event: Record<string, unknown> | undefined;
-  if (bundle.kind === 'blocking') {
-    const type = bundle.blockingEventType ?? 'user.pre_create';
-    event = apiGatewayEvent(`/blocking/${type}`, freshSignedBody(type, BENCH_SECRET));
-  } else if (bundle.kind === 'non-blocking') {
-    event = apiGatewayEvent('/non-blocking', created);
-  } else if (bundle.kind === 'worker') {
-    event = sqsEvent(created.body, queue.arn);
-  }
-  if (event) writeFileSync(eventFile, JSON.stringify(event));
-
-  const first = (run: ProcessRun) => run.reports[0];
-  const check = (run: ProcessRun): void => {
-    const report = first(run);
-    if (!report?.ok) throw new Error(`${bundle.name}: ${report?.error ?? 'no report'}\n${run.output}`);
-    const status = report.response?.statusCode;
-    if ((bundle.kind === 'blocking' || bundle.kind === 'non-blocking') && status !== 200) {
-      throw new Error(`${bundle.name}: answered ${status} ${String(report.response?.body)}\n${run.output}`);
-    }
-    if (bundle.kind === 'blocking' && !/"is_allowed":true/.test(String(report.response?.body))) {
-      throw new Error(`${bundle.name}: did not allow: ${String(report.response?.body)}\n${run.output}`);
-    }
-    // The worker must have handled the event, not handed it back (e.g. for want of its table).
-    if (bundle.kind === 'worker' && JSON.stringify(report.response) !== '{"batchItemFailures":[]}') {
-      throw new Error(`${bundle.name}: answered ${JSON.stringify(report.response)}\n${run.output}`);
-    }
-  };
-  const describe = (run: ProcessRun): string => {
-    const response = first(run)?.response;
-    if (!event) return 'loaded (no event for this kind)';
-    if (!response) return 'no answer';
-    if (typeof response.statusCode === 'number') return `${response.statusCode} ${String(response.body ?? '').slice(0, 40)}`;
-    return JSON.stringify(response).slice(0, 60);
-  };
-  return { bundle, env, eventFile: event ? eventFile : '-', check, describe };
 }
 
 async function main(): Promise<void> {
@@ -476,6 +365,11 @@ async function main(): Promise<void> {
       variantsBuiltLikeStack,
       startedAt,
       synthMs,
+      machine: machine(),
+      loadAverage: loadavgAtStart,
+      warmRounds: WARM.rounds,
+      warmBatchMs: WARM.batchMs,
+      coldRepeats: COLD_REPEATS,
     });
     results.targets = report.targets;
     results.budget = report.budget;
@@ -491,279 +385,6 @@ async function main(): Promise<void> {
     await dynamo?.close();
     for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
   }
-}
-
-// -------------------------------------------------------------------------------------------------
-// Rendering
-// -------------------------------------------------------------------------------------------------
-
-interface Target {
-  readonly name: string;
-  readonly met: boolean;
-  readonly measured: string;
-}
-
-interface Budget {
-  readonly assumptions: Record<string, number>;
-  readonly measured: Record<string, number>;
-  readonly worstCaseMs: number;
-  readonly warmOnlyMs: number;
-}
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  return [
-    line(header),
-    `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`,
-    ...rows.map(line),
-  ].join('\n');
-}
-
-const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
-const ratio = (x: number): string => `${x.toFixed(2)}×`;
-
-interface VariantRow {
-  readonly name: string;
-  readonly what: string;
-  readonly codeBytes: number;
-  readonly result: ColdResult;
-}
-
-function render(input: {
-  readonly warm: readonly WarmResult[];
-  readonly breakdown: readonly BreakdownItem[];
-  readonly cold: readonly ColdResult[];
-  readonly variants: readonly VariantRow[];
-  readonly sizes: readonly BundleSize[];
-  readonly smCalls: readonly Record<string, unknown>[];
-  readonly ttl: { readonly ttlSeconds: number; readonly trafficMs: number; readonly calls: number; readonly ttlWindows: number };
-  readonly answers: Record<string, string>;
-  /** The floor each deployed function is held to; none for functions off the request path. */
-  readonly floors: Record<string, string | undefined>;
-  readonly blockingName: string;
-  readonly variantsBuiltLikeStack: boolean;
-  readonly startedAt: Date;
-  readonly synthMs: number;
-}): { text: string; targets: Target[]; budget: Budget } {
-  const m = machine();
-  const { warm, breakdown, cold, variants, sizes, smCalls, ttl } = input;
-  const floor = cold.find((c) => c.name === FLOOR_NAME)!;
-  const floorOf = (name: string): ColdResult => cold.find((c) => c.name === (input.floors[name] ?? FLOOR_NAME)) ?? floor;
-  const at4k = warm.find((w) => w.bytes === 4096)!;
-  const blockingCold = cold.find((c) => c.name === input.blockingName)!;
-  const variant = (prefix: string): ColdResult | undefined => variants.find((v) => v.name.startsWith(prefix))?.result;
-  const lazyCold = variant('lazy fetch');
-  const startsCold = variant(INIT_STARTS_FETCH);
-  const fetchedDuringInit = smCalls
-    .filter((s) => s.fetchesSecret)
-    .every((s) => typeof s.firstCallBeforeRequestMs === 'number' && s.firstCallBeforeRequestMs > 0);
-
-  const targets: Target[] = [
-    {
-      name: 'warm overhead ≤ 1.5× the floor at 4 KiB',
-      met: at4k.oursOverFloor <= TARGETS.warmOverFloor,
-      measured: `${ratio(at4k.oursOverFloor)} (${at4k.ours.median.toFixed(1)} µs vs ${at4k.floor.median.toFixed(1)} µs)`,
-    },
-    {
-      name: 'warm overhead below the peer at 4 KiB',
-      met: at4k.oursOverPeer < 1,
-      measured:
-        `${ratio(at4k.oursOverPeer)} (${at4k.ours.median.toFixed(1)} µs vs ${at4k.peer.median.toFixed(1)} µs); ` +
-        `without the log line, which the peer does not write: ${ratio(at4k.oursNoLogOverPeer)} (${at4k.oursNoLog.median.toFixed(1)} µs)`,
-    },
-    ...cold
-      .filter((c) => input.floors[c.name] !== undefined)
-      .map((c) => ({
-        name: `${c.name}: cold start ≤ 2× ${input.floors[c.name] === FLOOR_NAME ? 'the cold floor' : `the ${input.floors[c.name]!}`}`,
-        met: c.total.median <= TARGETS.coldOverFloor * floorOf(c.name).total.median,
-        measured: `${ratio(c.total.median / floorOf(c.name).total.median)} (${c.total.median.toFixed(1)} ms vs ${floorOf(c.name).total.median.toFixed(1)} ms)`,
-      })),
-    ...smCalls
-      .filter((s) => s.fetchesSecret)
-      .map((s) => ({
-        name: `${String(s.name)}: no Secrets Manager call on the warm path`,
-        met: s.warmCalls === 0 && s.beforeFirstResponse === 1,
-        measured: `${String(s.beforeFirstResponse)} call for the first request, ${String(s.warmCalls)} in ${String(s.warmInvocations)} warm invocations`,
-      })),
-    {
-      name: 'one Secrets Manager call per container per TTL',
-      met: ttl.calls <= Math.ceil(ttl.ttlWindows) + 1 && ttl.calls >= Math.floor(ttl.ttlWindows),
-      measured: `${ttl.calls} calls in ${(ttl.trafficMs / 1000).toFixed(1)} s of traffic with a ${ttl.ttlSeconds} s TTL (${ttl.ttlWindows.toFixed(1)} TTLs)`,
-    },
-    {
-      name: 'init finishes the secret fetch: the first request finds it cached',
-      met:
-        fetchedDuringInit &&
-        blockingCold.first !== undefined &&
-        [startsCold, lazyCold].every((other) => other?.first !== undefined && blockingCold.first!.median < other.first.median),
-      measured:
-        `first request ${blockingCold.first?.median.toFixed(1)} ms (${startsCold?.first?.median.toFixed(1)} ms if init only starts the fetch, ` +
-        `${lazyCold?.first?.median.toFixed(1)} ms if the request starts it); total ${blockingCold.total.median.toFixed(1)} vs ${startsCold?.total.median.toFixed(1)} ms`,
-    },
-  ];
-
-  // Login path: four blocking hooks on one warm pool, at most the first one cold.
-  const assumptions = {
-    /** Authgear to the stack's region and back; about 2 ms when both are in the same region. */
-    networkRoundTripMs: 30,
-    /** A new TLS connection costs two more round trips; Authgear's Go client then keeps it alive. */
-    tlsHandshakeRoundTrips: 2,
-    apiGatewayOverheadMs: 10,
-    lambdaInvokeOverheadMs: 5,
-    /** Sandbox, code download and Node.js runtime start before our module loads. */
-    lambdaColdPlatformMs: 150,
-    /** 512 MB gets 512/1769 of a vCPU: CPU-bound work takes about 3.5× this machine's time. */
-    lambdaCpuScale: 3.5,
-  };
-  const bare = cold.find((c) => c.name.startsWith('node -e 0'))!;
-  const warmOursMs = at4k.ours.median / 1000;
-  const perHookMs = assumptions.networkRoundTripMs + assumptions.apiGatewayOverheadMs + assumptions.lambdaInvokeOverheadMs;
-  const tlsMs = assumptions.tlsHandshakeRoundTrips * assumptions.networkRoundTripMs;
-  const ourColdMs = Math.max(0, blockingCold.total.median - bare.total.median) * assumptions.lambdaCpuScale;
-  const worstCaseMs = 4 * perHookMs + tlsMs + assumptions.lambdaColdPlatformMs + ourColdMs + 3 * warmOursMs * assumptions.lambdaCpuScale;
-  const warmOnlyMs = 4 * perHookMs + tlsMs + 4 * warmOursMs * assumptions.lambdaCpuScale;
-  const coldHookMs = perHookMs + tlsMs + assumptions.lambdaColdPlatformMs + ourColdMs;
-  const budget: Budget = {
-    assumptions,
-    measured: { coldStartProxyMs: blockingCold.total.median, bareNodeMs: bare.total.median, warmPerEventMs: warmOursMs },
-    worstCaseMs,
-    warmOnlyMs,
-  };
-
-  const warmRows = warm.map((w) => [
-    `${w.bytes / 1024} KiB`,
-    w.eventType,
-    formatSummary(w.floor, 2),
-    formatSummary(w.ours, 2),
-    formatSummary(w.oursNoLog, 2),
-    formatSummary(w.peer, 2),
-    ratio(w.oursOverFloor),
-    ratio(w.oursOverPeer),
-    ratio(w.oursNoLogOverPeer),
-  ]);
-  const breakdownRows = breakdown.map((b) => [
-    b.name,
-    b.perRequest === b.perRequestBefore ? String(b.perRequest) : `${b.perRequest} (was ${b.perRequestBefore})`,
-    formatSummary(b.us, 2),
-    (b.us.median * b.perRequest).toFixed(2),
-    (b.us.median * b.perRequestBefore).toFixed(2),
-  ]);
-  const coldRow = (name: string, c: ColdResult, answer: string): string[] => [
-    name,
-    formatSummary(c.total),
-    c.load ? formatSummary(c.load) : '',
-    c.first ? formatSummary(c.first) : '',
-    ratio(c.total.median / floorOf(name).total.median),
-    answer,
-  ];
-  const mainCold = cold.filter((c) => !c.name.startsWith(`${input.blockingName}: `));
-  const floorAnswers: Record<string, string> = {
-    [FLOOR_NAME]: 'secret read, event verified',
-    [FLOOR_SQS_NAME]: 'same, then the body sent to SQS',
-  };
-  const coldRows = mainCold.map((c) => {
-    const note =
-      c.name in input.floors && input.floors[c.name] === undefined ? ' (no target: runs from the queue, off the request path)' : '';
-    return coldRow(c.name, c, `${input.answers[c.name] ?? floorAnswers[c.name] ?? ''}${note}`);
-  });
-  const blockingSize = sizes.find((s) => s.name === input.blockingName);
-  const variantRows = [
-    coldRow('as deployed', blockingCold, blockingSize ? kib(blockingSize.codeBytes) : ''),
-    ...variants.map((v) => coldRow(v.name, v.result, kib(v.codeBytes))),
-  ];
-  const sizeRows = sizes.map((s) => [s.name, kib(s.codeBytes), kib(s.codeGzipBytes), kib(s.mapBytes), kib(s.mapGzipBytes)]);
-  const smRows = smCalls.map((s) => [
-    String(s.name),
-    s.fetchesSecret ? String(s.beforeFirstResponse) : 'reads no secret',
-    typeof s.firstCallBeforeRequestMs === 'number'
-      ? `${Math.abs(s.firstCallBeforeRequestMs).toFixed(1)} ms ${s.firstCallBeforeRequestMs > 0 ? 'before (during init)' : 'after'}`
-      : '',
-    `${String(s.warmCalls)} / ${String(s.warmInvocations)}${s.warmFailures ? ` (${String(s.warmFailures)} failed)` : ''}`,
-  ]);
-  const load = (results: unknown) => (Array.isArray(results) ? (results as number[]).map((x) => x.toFixed(2)).join(' ') : '');
-
-  const text = [
-    `# Benchmark, ${input.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
-    '',
-    `Machine: ${m.nproc} × ${m.cpu}, Node ${m.node} (${m.platform}); load average before the cold runs ${load(loadavgAtStart)}. Lambda runs Node 22 on arm64: these are local proxies.`,
-    ...((loadavgAtStart[0] ?? 0) > Number(m.nproc)
-      ? [
-          '',
-          `**Other work was running (load average ${(loadavgAtStart[0] ?? 0).toFixed(1)} on ${m.nproc} cores, about 1 of it this benchmark): expect noisier numbers; run again when the machine is idle.**`,
-        ]
-      : []),
-    '',
-    `## Warm overhead per event (µs, median (min–max) of ${WARM.rounds} batches of ~${WARM.batchMs} ms)`,
-    '',
-    table(
-      [
-        'body',
-        'event',
-        'floor: HMAC + JSON.parse',
-        'ours: app.handle',
-        'ours, no log line',
-        'peer: @octokit/webhooks',
-        'ours/floor',
-        'ours/peer',
-        'no log line/peer',
-      ],
-      warmRows,
-    ),
-    '',
-    'Where ours spends its time beyond the floor (4 KiB, each step priced alone; "before" is the code before the warm-path changes):',
-    '',
-    table(['step', 'per request', 'µs each', 'µs per request', 'before'], breakdownRows),
-    '',
-    `## Cold start proxy (ms from spawn to first response, median (min–max) of ${COLD_REPEATS} runs, clean environment)`,
-    '',
-    table(['process', 'total', 'load + init', 'first request', '× its floor', 'first answer'], coldRows),
-    '',
-    `Variants of ${input.blockingName} (same entry; esbuild options of the stack${input.variantsBuiltLikeStack ? ', checked byte-identical' : ' NOT reproduced: check stackEsbuildOptions()'}), one change each:`,
-    '',
-    table(['variant', 'total', 'load + init', 'first request', '× floor', 'code'], variantRows),
-    '',
-    '## Bundle sizes',
-    '',
-    table(['function', 'code', 'code gzip', 'source map', 'map gzip'], sizeRows),
-    '',
-    '## Secrets Manager calls (fake server counter, real bundles)',
-    '',
-    table(
-      ['function', 'calls for the 1st request', 'GetSecretValue arrived, relative to the 1st request', 'calls / warm invocations'],
-      smRows,
-    ),
-    '',
-    `TTL: ${ttl.calls} calls in ${(ttl.trafficMs / 1000).toFixed(1)} s of traffic (one request per 10 ms) with SECRET_CACHE_TTL_SECONDS=${ttl.ttlSeconds}.`,
-    '',
-    '## Targets',
-    '',
-    table(
-      ['target', 'result', 'measured'],
-      targets.map((t) => [t.name, t.met ? 'met' : 'MISSED', t.measured]),
-    ),
-    '',
-    '## Login path: four blocking hooks, one warm pool',
-    '',
-    `Assumed: ${assumptions.networkRoundTripMs} ms round trip Authgear↔region (+${tlsMs} ms TLS on a new connection), ${assumptions.apiGatewayOverheadMs} ms API Gateway, ${assumptions.lambdaInvokeOverheadMs} ms Lambda invoke per hook;`,
-    `a cold start adds ${assumptions.lambdaColdPlatformMs} ms of sandbox and runtime start plus our share of the cold proxy (${(blockingCold.total.median - bare.total.median).toFixed(1)} ms beyond bare Node) ×${assumptions.lambdaCpuScale} for 512 MB.`,
-    '',
-    table(
-      ['case', 'added to one login', 'slowest single hook'],
-      [
-        ['first hook cold, three warm (worst case)', `${worstCaseMs.toFixed(0)} ms`, `${coldHookMs.toFixed(0)} ms`],
-        [
-          'all four warm, or provisionedConcurrency covers the traffic',
-          `${warmOnlyMs.toFixed(0)} ms`,
-          `${(perHookMs + tlsMs + warmOursMs * assumptions.lambdaCpuScale).toFixed(0)} ms`,
-        ],
-      ],
-    ),
-    '',
-    "Authgear allows 5 s per hook; the handlers' own work comes on top.",
-  ].join('\n');
-  return { text, targets, budget };
 }
 
 main().catch((error: unknown) => {
