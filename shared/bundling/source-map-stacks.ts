@@ -89,12 +89,14 @@ export function sourceMapStackMapper(bundleFile: string, loadMap: () => SourcePo
 
 /**
  * How a map spells the project's root folder: the part before `.build/entries/`, where the
- * generated entry of every function lives (`../../` for a bundle synth wrote to
- * `cdk.out/asset.…/`). Without that entry, the leading `../` segments of the first source.
+ * generated entry of every function lives. Sources are relative to the bundle's folder, so for a
+ * bundle synth wrote to `cdk.out/asset.…/` it climbs two folders. Without that entry among the
+ * sources, it is the leading climb of the first source.
  *
  * @example
  * ```ts
- * projectRootPrefix(['../../shared/core/app.ts', '../../.build/entries/blocking.ts']); // '../../'
+ * const sources = JSON.parse(readFileSync(`${bundle}.map`, 'utf8')).sources;
+ * const inProject = sources.map((source) => source.slice(projectRootPrefix(sources).length));
  * ```
  */
 export function projectRootPrefix(sources: readonly string[]): string {
