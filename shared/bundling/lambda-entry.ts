@@ -45,13 +45,12 @@ function entrySource(options: {
   readonly readsHandlerSecrets?: boolean;
 }): string {
   const { projectRoot, serve, files } = options;
-  const adapter = (name: string): string => JSON.stringify(join(projectRoot, 'shared', 'adapters', name));
+  const shared = (...path: string[]): string => JSON.stringify(join(projectRoot, 'shared', ...path));
+  const adapter = (name: string): string => shared('adapters', name);
   const header = '// Generated at synth time from the files in functions/. Do not edit.';
   // Logged stack traces name the sources; the map is read only when an error is described.
-  const stacks = [
-    `import { mapStacksThroughSourceMap } from ${JSON.stringify(join(projectRoot, 'shared', 'bundling', 'source-map-stacks.ts'))};`,
-    'mapStacksThroughSourceMap(import.meta.url);',
-  ];
+  const importStackMapper = `import { mapStacksThroughSourceMap } from ${shared('bundling', 'source-map-stacks.ts')};`;
+  const installStackMapper = 'mapStacksThroughSourceMap(import.meta.url);';
   // A top-level await: init ends once the secret is fetched (or the fetch gave up), so the first
   // request, or with provisioned concurrency every request, finds it cached.
   const awaitSecret = ['', '// Init finishes the secret fetch it started (bounded; never throws).', 'await handler.ready;'];
@@ -70,9 +69,9 @@ function entrySource(options: {
       return [
         header,
         `import { createReceiverHandler } from ${adapter('lambda-receiver.ts')};`,
-        stacks[0],
+        importStackMapper,
         '',
-        stacks[1],
+        installStackMapper,
         `export const handler = createReceiverHandler({ eventTypes: ${JSON.stringify(files.map((f) => f.eventType))} });`,
         ...awaitSecret,
         '',
@@ -81,13 +80,11 @@ function entrySource(options: {
       return [
         header,
         `import { createSqsWorkerHandler } from ${adapter('sqs-worker.ts')};`,
-        ...(options.readsHandlerSecrets
-          ? [`import { secretsManagerSources } from ${JSON.stringify(join(projectRoot, 'shared', 'aws', 'handler-secret-sources.ts'))};`]
-          : []),
-        stacks[0],
+        ...(options.readsHandlerSecrets ? [`import { secretsManagerSources } from ${shared('aws', 'handler-secret-sources.ts')};`] : []),
+        importStackMapper,
         ...imports,
         '',
-        stacks[1],
+        installStackMapper,
         'export const handler = createSqsWorkerHandler({',
         ...modules,
         ...(options.readsHandlerSecrets ? ['  handlerSecretSources: secretsManagerSources(),'] : []),
@@ -99,10 +96,10 @@ function entrySource(options: {
         header,
         `import { createLambdaHandler } from ${adapter('lambda.ts')};`,
         `import { adminApiFromEnvironment } from ${adapter('admin-api.ts')};`,
-        stacks[0],
+        importStackMapper,
         ...imports,
         '',
-        stacks[1],
+        installStackMapper,
         'export const handler = createLambdaHandler({',
         ...modules,
         '  adminApi: adminApiFromEnvironment,',
