@@ -53,19 +53,13 @@ export type LambdaHandler = ((event: APIGatewayProxyEventV2 | unknown) => Promis
   readonly ready: Promise<void>;
 };
 
-const JSON_HEADERS = { 'content-type': 'application/json' };
-const NOT_AN_HTTP_EVENT = {
-  statusCode: 400,
-  headers: JSON_HEADERS,
-  body: JSON.stringify({ error: 'not an API Gateway HTTP request' }),
+/** A fresh JSON error answer each time, so that nothing downstream can change a shared one. */
+const errorResult = (statusCode: 400 | 500, error: string): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ error }),
   isBase64Encoded: false,
-} as const;
-const INTERNAL_ERROR = {
-  statusCode: 500,
-  headers: JSON_HEADERS,
-  body: JSON.stringify({ error: 'internal error' }),
-  isBase64Encoded: false,
-} as const;
+});
 
 /**
  * Adapts the webhook processor to API Gateway HTTP API (payload format 2.0; 1.0 is served too, and
@@ -124,7 +118,7 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandle
           reason: 'invalid_lambda_event',
           event_shape: reading.shape,
         });
-        return { ...NOT_AN_HTTP_EVENT, headers: { ...NOT_AN_HTTP_EVENT.headers } };
+        return errorResult(400, 'not an API Gateway HTTP request');
       }
       const response = await app.handle(reading.request);
       return { statusCode: response.status, headers: { ...response.headers }, body: response.body, isBase64Encoded: false };
@@ -136,7 +130,7 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandle
         reason: 'internal_error',
         ...describeError(error),
       });
-      return { ...INTERNAL_ERROR, headers: { ...INTERNAL_ERROR.headers } };
+      return errorResult(500, 'internal error');
     }
   };
   return Object.assign(handle, { ready });
